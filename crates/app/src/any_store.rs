@@ -1,0 +1,198 @@
+//! [`AnyStore`]: the backend chosen at start-up from the database URL, behind one type.
+//!
+//! An enum that forwards every [`Store`] method (nl-wallet's `SessionStoreVariant` pattern): handlers
+//! and commands stay non-generic, with no `dyn` and no boxing.
+
+use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
+use edl_store::{
+    AuthorityId, AuthorityRecord, BatchOutcome, HistoryEntry, ImportRecord, ImportRun,
+    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, StoredLicence,
+};
+use edl_store_postgres::PgStore;
+use edl_store_sqlite::SqliteStore;
+use time::OffsetDateTime;
+
+use crate::DatabaseUrl;
+
+/// The registry on whichever engine the URL names.
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    /// An embedded SQLite file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL server.
+    Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// Opens the registry (creating a SQLite file and its directory if needed) and applies migrations.
+    pub async fn open(url: &DatabaseUrl) -> Result<AnyStore, StoreError> {
+        match url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| StoreError::Unavailable(Box::new(e)))?;
+                }
+                Ok(AnyStore::Sqlite(SqliteStore::open(path).await?))
+            }
+            DatabaseUrl::Postgres(url) => Ok(AnyStore::Postgres(PgStore::connect(url).await?)),
+        }
+    }
+
+    /// The migration versions applied to the database, in order.
+    pub async fn applied_migrations(&self) -> Result<Vec<i64>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.migrate().await,
+            AnyStore::Postgres(s) => s.migrate().await,
+        }
+    }
+}
+
+impl Store for AnyStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.ping().await,
+            AnyStore::Postgres(s) => s.ping().await,
+        }
+    }
+
+    async fn ensure_authority(
+        &self,
+        authority: &IssuingAuthority,
+    ) -> Result<AuthorityId, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.ensure_authority(authority).await,
+            AnyStore::Postgres(s) => s.ensure_authority(authority).await,
+        }
+    }
+
+    async fn list_authorities(&self) -> Result<Vec<AuthorityRecord>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.list_authorities().await,
+            AnyStore::Postgres(s) => s.list_authorities().await,
+        }
+    }
+
+    async fn begin_import(
+        &self,
+        file_sha256: [u8; 32],
+        at: OffsetDateTime,
+    ) -> Result<ImportSourceId, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.begin_import(file_sha256, at).await,
+            AnyStore::Postgres(s) => s.begin_import(file_sha256, at).await,
+        }
+    }
+
+    async fn import_batch(
+        &self,
+        source: ImportSourceId,
+        records: &[ImportRecord<'_>],
+    ) -> Result<BatchOutcome, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.import_batch(source, records).await,
+            AnyStore::Postgres(s) => s.import_batch(source, records).await,
+        }
+    }
+
+    async fn finish_import(
+        &self,
+        source: ImportSourceId,
+        at: OffsetDateTime,
+        inserted: u64,
+        unchanged: u64,
+        rejected: u64,
+    ) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => {
+                s.finish_import(source, at, inserted, unchanged, rejected)
+                    .await
+            }
+            AnyStore::Postgres(s) => {
+                s.finish_import(source, at, inserted, unchanged, rejected)
+                    .await
+            }
+        }
+    }
+
+    async fn imports(&self) -> Result<Vec<ImportRun>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.imports().await,
+            AnyStore::Postgres(s) => s.imports().await,
+        }
+    }
+
+    async fn insert_licence(
+        &self,
+        licence: &Licence,
+        authority_id: AuthorityId,
+    ) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.insert_licence(licence, authority_id).await,
+            AnyStore::Postgres(s) => s.insert_licence(licence, authority_id).await,
+        }
+    }
+
+    async fn licence(&self, file_number: &FileNumber) -> Result<Option<StoredLicence>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.licence(file_number).await,
+            AnyStore::Postgres(s) => s.licence(file_number).await,
+        }
+    }
+
+    async fn licences_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> Result<Vec<StoredLicence>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.licences_by_citizen_id(citizen_id).await,
+            AnyStore::Postgres(s) => s.licences_by_citizen_id(citizen_id).await,
+        }
+    }
+
+    async fn update_licence(
+        &self,
+        expected_version: i64,
+        licence: &Licence,
+        entry: NewHistoryEntry,
+    ) -> Result<i64, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.update_licence(expected_version, licence, entry).await,
+            AnyStore::Postgres(s) => s.update_licence(expected_version, licence, entry).await,
+        }
+    }
+
+    async fn history(&self, file_number: &FileNumber) -> Result<Vec<HistoryEntry>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.history(file_number).await,
+            AnyStore::Postgres(s) => s.history(file_number).await,
+        }
+    }
+
+    async fn count_licences(&self) -> Result<u64, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.count_licences().await,
+            AnyStore::Postgres(s) => s.count_licences().await,
+        }
+    }
+
+    async fn set_rollout(&self, entry: &RolloutEntry) -> Result<(), StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.set_rollout(entry).await,
+            AnyStore::Postgres(s) => s.set_rollout(entry).await,
+        }
+    }
+
+    async fn rollout(&self) -> Result<RolloutSchedule, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.rollout().await,
+            AnyStore::Postgres(s) => s.rollout().await,
+        }
+    }
+
+    async fn region_counts(&self) -> Result<Vec<RegionCount>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.region_counts().await,
+            AnyStore::Postgres(s) => s.region_counts().await,
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Demo data for `edl serve --demo`: the 2021 rollout's authorities and phases and synthetic licences.
+
+use std::collections::HashMap;
+
+use edl_domain::AuthorityName;
+use edl_store::{AuthorityId, ImportRecord, Store, StoreError};
+use edl_synth::Generator;
+use sha2::{Digest, Sha256};
+
+use crate::Clock;
+
+/// The seed of the demo data set, so every demo shows the same licences.
+pub const DEMO_SEED: u64 = 2021;
+
+/// What seeding did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DemoOutcome {
+    /// The registry already held licences; nothing was added.
+    AlreadyPopulated {
+        /// How many licences it holds.
+        licences: u64,
+    },
+    /// Demo data was written.
+    Seeded {
+        /// Licences written.
+        licences: u64,
+        /// Issuing authorities registered.
+        authorities: usize,
+        /// Rollout phases scheduled.
+        rollout_entries: usize,
+    },
+}
+
+/// Fills an empty registry with `count` synthetic licences, the demo authorities and the rollout phases.
+///
+/// A registry that already holds licences is left alone, so restarting `edl serve --demo` keeps
+/// whatever the user changed.
+pub async fn seed_demo<S: Store>(
+    store: &S,
+    clock: &dyn Clock,
+    count: u64,
+) -> Result<DemoOutcome, StoreError> {
+    let existing = store.count_licences().await?;
+    if existing > 0 {
+        return Ok(DemoOutcome::AlreadyPopulated { licences: existing });
+    }
+    let authorities = edl_synth::demo_authorities();
+    let mut ids: HashMap<AuthorityName, AuthorityId> = HashMap::new();
+    for authority in &authorities {
+        ids.insert(
+            authority.name.clone(),
+            store.ensure_authority(authority).await?,
+        );
+    }
+    let phases = edl_synth::rollout_phases();
+    for entry in &phases {
+        store.set_rollout(entry).await?;
+    }
+
+    // The demo set is one "import" whose identity is derived from its parameters.
+    let source_hash: [u8; 32] =
+        Sha256::digest(format!("edl demo data seed={DEMO_SEED} count={count}")).into();
+    let source = store.begin_import(source_hash, clock.now()).await?;
+    let mut generator = Generator::new(DEMO_SEED, clock.today());
+    let mut written = 0u64;
+    let mut line = 1u64;
+    while written < count {
+        let take = (count - written).min(1_000);
+        let batch: Vec<_> = (&mut generator).take(take as usize).collect();
+        let mut records = Vec::with_capacity(batch.len());
+        for licence in &batch {
+            line += 1;
+            let authority = licence.authority();
+            let authority_id = match ids.get(&authority.name) {
+                Some(id) => *id,
+                None => {
+                    let id = store.ensure_authority(authority).await?;
+                    ids.insert(authority.name.clone(), id);
+                    id
+                }
+            };
+            records.push(ImportRecord {
+                line,
+                licence,
+                authority_id,
+                digest: edl_csv::licence_digest(licence),
+            });
+        }
+        let outcome = store.import_batch(source, &records).await?;
+        written += take;
+        if !outcome.conflicts.is_empty() {
+            tracing::warn!(
+                conflicts = outcome.conflicts.len(),
+                "demo data had conflicting file numbers"
+            );
+        }
+    }
+    store
+        .finish_import(source, clock.now(), written, 0, 0)
+        .await?;
+    Ok(DemoOutcome::Seeded {
+        licences: written,
+        authorities: ids.len(),
+        rollout_entries: phases.len(),
+    })
+}

@@ -1,0 +1,19 @@
+//! The use cases of the e-licence platform, over any [`Store`](edl_store::Store).
+//!
+//! - [`import`]: bulk import of a registry CSV export ([`import::import_file`]).
+//! - [`changes`]: status letters, points and renewals, with the append-only history ([`changes::apply_change`]).
+//! - [`demo`]: the demo data set of `edl serve --demo`.
+//! - [`AnyStore`]: the store chosen at start-up from a [`DatabaseUrl`].
+//!
+//! Nothing here speaks HTTP or reads the terminal; the server and the CLI are thin layers on top.
+
+mod any_store;
+pub mod changes;
+mod clock;
+mod database_url;
+pub mod demo;
+pub mod import;
+
+pub use any_store::AnyStore;
+pub use clock::{CHINA_STANDARD_TIME, Clock, FixedClock, SystemClock};
+pub use database_url::{DatabaseUrl, DatabaseUrlError, redact_password};

@@ -1,0 +1,266 @@
+//! Command-line arguments as clap sees them (the "low" layer); commands parse them into domain types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The national electronic driving licence platform (电子驾驶证).
+#[derive(Debug, Parser)]
+#[command(name = "edl", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Where the registry is.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct DatabaseArgs {
+    /// `sqlite://PATH` (default `sqlite://edl-data/edl.sqlite3`) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "EDL_DATABASE_URL")]
+    pub(crate) database_url: Option<String>,
+}
+
+/// Who makes a registry change and why; both are written to the append-only history.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct ChangeArgs {
+    /// The operator making the change (an operator identifier, e.g. `tj-0042`).
+    #[arg(long = "by")]
+    pub(crate) by: String,
+    /// Why the change is made.
+    #[arg(long)]
+    pub(crate) reason: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the platform service (HTTP).
+    Serve(ServeArgs),
+    /// Apply database migrations and print the schema version.
+    Migrate(MigrateArgs),
+    /// Import a registry CSV export (UTF-8 or GBK); see docs/import-format.md.
+    Import(ImportArgs),
+    /// Write synthetic licences as CSV, deterministic for a seed.
+    GenLicences(GenArgs),
+    /// Look up and change licences.
+    #[command(subcommand)]
+    Licence(LicenceCommand),
+    /// List and register issuing authorities.
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// Switch regions on for claiming, in phases.
+    #[command(subcommand)]
+    Rollout(RolloutCommand),
+    /// Counts over the registry.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Create demo data (authorities, rollout phases, synthetic licences) if the registry is empty.
+    #[arg(long)]
+    pub(crate) demo: bool,
+    /// A TOML configuration file (keys: listen, database_url, log_format, demo_licences).
+    #[arg(long, env = "EDL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub(crate) listen: Option<String>,
+    #[command(flatten)]
+    pub(crate) db: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MigrateArgs {
+    #[command(flatten)]
+    pub(crate) db: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum EncodingArg {
+    /// Detect: a UTF-8 BOM or valid UTF-8 means UTF-8, anything else GBK.
+    Auto,
+    /// UTF-8.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK (read as GB 18030, its superset).
+    Gbk,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    /// The CSV file.
+    pub(crate) file: PathBuf,
+    /// Text encoding of the file.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) encoding: EncodingArg,
+    /// Where to write the reject report (default: FILE.rejects.csv next to the input).
+    #[arg(long)]
+    pub(crate) rejects: Option<PathBuf>,
+    /// Rows per transaction.
+    #[arg(long, default_value_t = 5_000)]
+    pub(crate) batch_size: usize,
+    /// Do not draw a progress bar.
+    #[arg(long)]
+    pub(crate) no_progress: bool,
+    #[command(flatten)]
+    pub(crate) db: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum OutputEncodingArg {
+    /// UTF-8.
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GBK.
+    Gbk,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GenArgs {
+    /// How many licences.
+    #[arg(long)]
+    pub(crate) count: u64,
+    /// The seed; the same seed and date give the same licences.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// The date the data set describes (validity, statuses and points are realistic as of it).
+    #[arg(long, default_value = "2026-01-01")]
+    pub(crate) as_of: String,
+    /// Output file (default: standard output).
+    #[arg(long, short)]
+    pub(crate) output: Option<PathBuf>,
+    /// Text encoding of the output.
+    #[arg(long, value_enum, default_value = "utf-8")]
+    pub(crate) encoding: OutputEncodingArg,
+}
+
+/// How to find a licence.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct LicenceRef {
+    /// The licence's 档案编号 (12 digits).
+    #[arg(long = "file-number")]
+    pub(crate) file_number: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LicenceCommand {
+    /// Show licences by 档案编号 or by 证号.
+    Show {
+        /// The 档案编号.
+        #[arg(
+            long = "file-number",
+            conflicts_with = "citizen_id",
+            required_unless_present = "citizen_id"
+        )]
+        file_number: Option<String>,
+        /// The 证号 (citizen ID number).
+        #[arg(long = "citizen-id")]
+        citizen_id: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Replace the status letters (GA/T 16.25), e.g. `D` for 暂扣, `A` to restore 正常, `HI`.
+    SetStatus {
+        #[command(flatten)]
+        licence: LicenceRef,
+        /// The new letters.
+        #[arg(long)]
+        status: String,
+        #[command(flatten)]
+        change: ChangeArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Record an offence's points (1, 3, 6, 9 or 12); reaching 12 sets 超分 (B).
+    AddPoints {
+        #[command(flatten)]
+        licence: LicenceRef,
+        /// Points for the offence.
+        #[arg(long)]
+        points: u8,
+        /// Date of the offence (default: today).
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        change: ChangeArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// 换证: a new validity period (from today) and optionally new classes.
+    Renew {
+        #[command(flatten)]
+        licence: LicenceRef,
+        /// End of the new period: YYYY-MM-DD or 长期 (default: the next term of 6 → 10 → 长期).
+        #[arg(long)]
+        until: Option<String>,
+        /// New classes, e.g. `C1E` (default: unchanged).
+        #[arg(long)]
+        classes: Option<String>,
+        /// A 12-point cycle occurred during the ending term (the next term keeps the same length).
+        #[arg(long)]
+        full_score_during_term: bool,
+        #[command(flatten)]
+        change: ChangeArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// The append-only change history of a licence.
+    History {
+        #[command(flatten)]
+        licence: LicenceRef,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuthorityCommand {
+    /// List the issuing authorities.
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Register an issuing authority.
+    Add {
+        /// Its name, e.g. 天津市公安局交通警察总队.
+        #[arg(long)]
+        name: String,
+        /// Its GB/T 2260 region code, e.g. 120100.
+        #[arg(long)]
+        region: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RolloutCommand {
+    /// Switch a region (province or prefecture) on for claiming from a date.
+    Enable {
+        /// GB/T 2260 code, e.g. 120100 (天津市市辖区) or 510000 (四川省).
+        region: String,
+        /// First day claiming is allowed (YYYY-MM-DD).
+        #[arg(long)]
+        from: String,
+        /// The phase's name, e.g. "pilot" or "phase 2 (28 cities)".
+        #[arg(long, default_value = "manual")]
+        phase: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List the rollout schedule.
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatsCommand {
+    /// Licences per region, with how their e-licences display and since when claiming is open.
+    Regions {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}

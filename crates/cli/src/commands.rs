@@ -1,0 +1,518 @@
+//! The subcommands: each turns its arguments into domain values, calls `edl-app`, and prints.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use edl_app::changes::{Actor, Change, Reason, apply_change};
+use edl_app::import::{ImportOptions, RejectWriter, import_file};
+use edl_app::{AnyStore, Clock, DatabaseUrl, SystemClock};
+use edl_csv::{Encoding, EncodingChoice, RowWriter};
+use edl_domain::{
+    AuthorityName, CitizenId, ClassSet, FileNumber, IssuingAuthority, Licence, PointValue,
+    RegionCode, RolloutEntry, StatusSet, ValidityEnd,
+};
+use edl_server::configuration::RawSettings;
+use edl_server::startup::{AppState, Application, ServiceInfo, shutdown_signal};
+use edl_store::Store;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use time::Date;
+
+use crate::args::*;
+
+/// Runs one command to completion.
+pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => migrate(args).await,
+            Command::Import(args) => import(args).await,
+            Command::GenLicences(args) => gen_licences(args),
+            Command::Licence(command) => licence(command).await,
+            Command::Authority(command) => authority(command).await,
+            Command::Rollout(command) => rollout(command).await,
+            Command::Stats(command) => stats(command).await,
+        }
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn database_url(args: &DatabaseArgs) -> Result<DatabaseUrl> {
+    match &args.database_url {
+        Some(url) => DatabaseUrl::parse(url).context("invalid --database-url"),
+        None => Ok(DatabaseUrl::default_sqlite()),
+    }
+}
+
+async fn open(args: &DatabaseArgs) -> Result<AnyStore> {
+    let url = database_url(args)?;
+    AnyStore::open(&url)
+        .await
+        .with_context(|| format!("cannot open the registry at {url}"))
+}
+
+fn parse_date(text: &str, what: &str) -> Result<Date> {
+    Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .with_context(|| format!("{what} must be a date YYYY-MM-DD"))
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let mut raw = match &args.config {
+        Some(path) => RawSettings::from_file(path)?,
+        None => RawSettings::default(),
+    }
+    .with_env(|key| std::env::var(key).ok())?;
+    if let Some(listen) = args.listen {
+        raw.listen = Some(listen);
+    }
+    if let Some(url) = args.db.database_url {
+        raw.database_url = Some(url);
+    }
+    let settings = raw.resolve()?;
+    edl_server::telemetry::init(settings.log_format);
+
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let store = AnyStore::open(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the registry at {}", settings.database_url))?;
+    tracing::info!(database = %settings.database_url, "registry open, migrations applied");
+    if args.demo {
+        let outcome = edl_app::demo::seed_demo(&store, clock.as_ref(), settings.demo_licences)
+            .await
+            .context("cannot create the demo data")?;
+        tracing::info!(?outcome, "demo data");
+    }
+    let state = AppState {
+        store,
+        clock,
+        info: Arc::new(ServiceInfo {
+            database_url: settings.database_url.clone(),
+            demo: args.demo,
+        }),
+    };
+    let app = Application::build(settings.listen, state)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let addr = app.local_addr()?;
+    tracing::info!(%addr, "listening");
+    println!(
+        "edl serve: http://{addr}/  (database: {})",
+        settings.database_url
+    );
+    if args.demo {
+        println!(
+            "  demo data: synthetic licences, demo issuing authorities and the 2021 rollout phases."
+        );
+        println!(
+            "  try: edl licence show --file-number <one from the landing page's region list> (see `edl stats regions`)"
+        );
+    }
+    println!("  Ctrl-C stops the service.");
+    app.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(args: MigrateArgs) -> Result<()> {
+    let url = database_url(&args.db)?;
+    let store = AnyStore::open(&url)
+        .await
+        .with_context(|| format!("cannot open the registry at {url}"))?;
+    let versions = store.applied_migrations().await?;
+    println!(
+        "{url}: schema up to date ({} migration{} applied: {})",
+        versions.len(),
+        if versions.len() == 1 { "" } else { "s" },
+        versions
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> Result<()> {
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?
+        .len();
+    let store = open(&args.db).await?;
+    let rejects_path = args.rejects.clone().unwrap_or_else(|| {
+        let mut name = args.file.as_os_str().to_owned();
+        name.push(".rejects.csv");
+        name.into()
+    });
+    let rejects_file = File::create(&rejects_path)
+        .with_context(|| format!("cannot create the reject report {}", rejects_path.display()))?;
+    let mut rejects = RejectWriter::new(BufWriter::new(rejects_file))?;
+    let options = ImportOptions {
+        encoding: match args.encoding {
+            EncodingArg::Auto => EncodingChoice::Auto,
+            EncodingArg::Utf8 => EncodingChoice::Utf8,
+            EncodingArg::Gbk => EncodingChoice::Gbk,
+        },
+        batch_size: args.batch_size,
+    };
+    let bar = ProgressBar::with_draw_target(
+        Some(size),
+        if args.no_progress {
+            ProgressDrawTarget::hidden()
+        } else {
+            ProgressDrawTarget::stderr()
+        },
+    );
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% ETA {eta}  {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let started = Instant::now();
+    let clock = SystemClock;
+    let summary = import_file(&store, &clock, &args.file, &options, &mut rejects, |p| {
+        let secs = started.elapsed().as_secs_f64().max(1e-3);
+        bar.set_position(p.bytes_read);
+        bar.set_message(format!(
+            "{} records, {:.0} records/s, {} new, {} unchanged, {} rejected",
+            p.rows,
+            p.rows as f64 / secs,
+            p.inserted,
+            p.unchanged,
+            p.rejected
+        ));
+    })
+    .await;
+    bar.finish_and_clear();
+    rejects.finish().context("cannot write the reject report")?;
+    let summary = summary?;
+    let secs = started.elapsed().as_secs_f64();
+    let p = &summary.progress;
+    println!(
+        "imported {} ({}): {} records in {:.1} s ({:.0} records/s): {} new, {} already present, {} rejected",
+        args.file.display(),
+        match summary.encoding {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Gbk => "GBK",
+        },
+        p.rows,
+        secs,
+        p.rows as f64 / secs.max(1e-3),
+        p.inserted,
+        p.unchanged,
+        p.rejected
+    );
+    for authority in &summary.new_authorities {
+        println!(
+            "  new issuing authority registered: {} ({})",
+            authority.name, authority.region
+        );
+    }
+    if p.rejected > 0 {
+        println!(
+            "  rejected rows are listed with line numbers and reasons in {}",
+            rejects_path.display()
+        );
+    }
+    Ok(())
+}
+
+fn gen_licences(args: GenArgs) -> Result<()> {
+    let as_of = parse_date(&args.as_of, "--as-of")?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => Box::new(io::stdout().lock()),
+    };
+    let encoding = match args.encoding {
+        OutputEncodingArg::Utf8 => Encoding::Utf8,
+        OutputEncodingArg::Gbk => Encoding::Gbk,
+    };
+    let mut writer = RowWriter::new(BufWriter::with_capacity(1 << 20, out), encoding)?;
+    let generator = edl_synth::Generator::new(args.seed, as_of);
+    for licence in generator.take(args.count as usize) {
+        writer.write(&licence)?;
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+fn print_licence(licence: &Licence, version: i64, today: Date) {
+    let v = licence.validity();
+    println!("档案编号 file number   {}", licence.file_number().as_str());
+    println!("证号 citizen ID        {}", licence.citizen_id().as_str());
+    println!("姓名 name              {}", licence.name());
+    println!("性别 sex               {}", licence.sex());
+    println!("国籍 nationality       {}", licence.nationality());
+    println!("出生日期 birth date    {}", licence.birth_date());
+    println!("住址 address           {}", licence.address());
+    println!("初次领证 first issue   {}", licence.first_issue());
+    println!(
+        "准驾车型 classes       {} (permits {})",
+        licence.classes(),
+        licence.classes().implied()
+    );
+    println!("有效期限 validity      {} 至 {}", v.start(), v.end());
+    println!(
+        "发证机关 authority     {} ({})",
+        licence.authority().name,
+        licence.authority().region
+    );
+    println!(
+        "状态 status            {} → {:?}",
+        licence.status(),
+        licence.display_state(today)
+    );
+    println!(
+        "累积记分 points        {} (cycle from {})",
+        licence.points_as_of(today),
+        licence.points().cycle_start()
+    );
+    match licence.claim_eligibility(today) {
+        Ok(()) => println!("申领 claim             allowed (if the region is open)"),
+        Err(refusal) => println!("申领 claim             refused: {refusal}"),
+    }
+    println!(
+        "换证次 edition         {}   (record version {version})",
+        licence.edition()
+    );
+}
+
+async fn licence(command: LicenceCommand) -> Result<()> {
+    let clock = SystemClock;
+    match command {
+        LicenceCommand::Show {
+            file_number,
+            citizen_id,
+            db,
+        } => {
+            let store = open(&db).await?;
+            let found = match (file_number, citizen_id) {
+                (Some(n), _) => {
+                    let n = FileNumber::parse(&n).context("invalid --file-number")?;
+                    store.licence(&n).await?.into_iter().collect::<Vec<_>>()
+                }
+                (None, Some(id)) => {
+                    let id = CitizenId::parse(&id).context("invalid --citizen-id")?;
+                    store.licences_by_citizen_id(&id).await?
+                }
+                (None, None) => bail!("give --file-number or --citizen-id"),
+            };
+            if found.is_empty() {
+                bail!("no licence found");
+            }
+            for (i, stored) in found.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print_licence(&stored.licence, stored.version, clock.today());
+            }
+        }
+        LicenceCommand::SetStatus {
+            licence,
+            status,
+            change,
+            db,
+        } => {
+            let status = StatusSet::parse(&status).context("invalid --status")?;
+            change_licence(&db, &licence, Change::SetStatus(status), &change).await?;
+        }
+        LicenceCommand::AddPoints {
+            licence,
+            points,
+            on,
+            change,
+            db,
+        } => {
+            let value = PointValue::try_from(points).context("invalid --points")?;
+            let on = match on {
+                Some(text) => parse_date(&text, "--on")?,
+                None => clock.today(),
+            };
+            change_licence(&db, &licence, Change::AddPoints { value, on }, &change).await?;
+        }
+        LicenceCommand::Renew {
+            licence,
+            until,
+            classes,
+            full_score_during_term,
+            change,
+            db,
+        } => {
+            let until = match until {
+                Some(text) => Some(ValidityEnd::parse(&text).context("invalid --until")?),
+                None => None,
+            };
+            let classes = match classes {
+                Some(text) => Some(ClassSet::parse(&text).context("invalid --classes")?),
+                None => None,
+            };
+            let renew = Change::Renew {
+                until,
+                classes,
+                full_score_during_term,
+            };
+            change_licence(&db, &licence, renew, &change).await?;
+        }
+        LicenceCommand::History { licence, db } => {
+            let store = open(&db).await?;
+            let n = FileNumber::parse(&licence.file_number).context("invalid --file-number")?;
+            if store.licence(&n).await?.is_none() {
+                bail!("no licence with this 档案编号");
+            }
+            let history = store.history(&n).await?;
+            if history.is_empty() {
+                println!("no changes recorded since import");
+            }
+            for entry in history {
+                println!(
+                    "{}  {:?}  by {}  reason: {}\n    before: {}\n    after:  {}",
+                    entry.at, entry.kind, entry.actor, entry.reason, entry.before, entry.after
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn change_licence(
+    db: &DatabaseArgs,
+    licence: &LicenceRef,
+    change: Change,
+    who: &ChangeArgs,
+) -> Result<()> {
+    let clock = SystemClock;
+    let store = open(db).await?;
+    let n = FileNumber::parse(&licence.file_number).context("invalid --file-number")?;
+    let actor = Actor::parse(&who.by)?;
+    let reason = Reason::parse(&who.reason)?;
+    let after = apply_change(&store, &clock, &n, &change, &actor, &reason).await?;
+    println!("recorded: {}", edl_app::changes::summary(&after));
+    println!(
+        "display: {:?}; claim: {}",
+        after.display_state(clock.today()),
+        match after.claim_eligibility(clock.today()) {
+            Ok(()) => "allowed".to_owned(),
+            Err(refusal) => format!("refused ({refusal})"),
+        }
+    );
+    Ok(())
+}
+
+async fn authority(command: AuthorityCommand) -> Result<()> {
+    match command {
+        AuthorityCommand::List { db } => {
+            let store = open(&db).await?;
+            let mut list = store.list_authorities().await?;
+            list.sort_by_key(|a| a.authority.region);
+            for record in list {
+                println!(
+                    "{:>5}  {}  {}  {}",
+                    record.id.0,
+                    record.authority.region,
+                    record.authority.region.name(),
+                    record.authority.name
+                );
+            }
+        }
+        AuthorityCommand::Add { name, region, db } => {
+            let authority = IssuingAuthority {
+                name: AuthorityName::parse(&name).context("invalid --name")?,
+                region: RegionCode::parse(&region).context("invalid --region")?,
+            };
+            let store = open(&db).await?;
+            let id = store.ensure_authority(&authority).await?;
+            println!("authority {} registered as {}", authority.name, id.0);
+        }
+    }
+    Ok(())
+}
+
+async fn rollout(command: RolloutCommand) -> Result<()> {
+    match command {
+        RolloutCommand::Enable {
+            region,
+            from,
+            phase,
+            db,
+        } => {
+            let entry = RolloutEntry {
+                region: RegionCode::parse(&region).context("invalid region code")?,
+                enabled_from: parse_date(&from, "--from")?,
+                phase,
+            };
+            let store = open(&db).await?;
+            store.set_rollout(&entry).await?;
+            println!(
+                "{} {} open for claiming from {} ({})",
+                entry.region,
+                entry.region.name(),
+                entry.enabled_from,
+                entry.phase
+            );
+        }
+        RolloutCommand::List { db } => {
+            let store = open(&db).await?;
+            let schedule = store.rollout().await?;
+            let mut entries = schedule.entries().to_vec();
+            entries.sort_by_key(|e| (e.enabled_from, e.region));
+            for e in entries {
+                println!(
+                    "{}  {}  {}  {}",
+                    e.enabled_from,
+                    e.region,
+                    e.region.name(),
+                    e.phase
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn stats(command: StatsCommand) -> Result<()> {
+    match command {
+        StatsCommand::Regions { db } => {
+            let clock = SystemClock;
+            let store = open(&db).await?;
+            let schedule = store.rollout().await?;
+            let mut counts = store.region_counts().await?;
+            counts.sort_by_key(|c| c.region);
+            let total: u64 = counts.iter().map(|c| c.licences).sum();
+            println!(
+                "{:<8} {:<14} {:>9} {:>9} {:>7} {:>7} {:>7}  claiming",
+                "region", "name", "licences", "black", "red", "invalid", "hidden"
+            );
+            for c in &counts {
+                let claiming = match schedule.enabled_from(c.region) {
+                    Some(d) if d <= clock.today() => format!("open since {d}"),
+                    Some(d) => format!("from {d}"),
+                    None => "not scheduled".to_owned(),
+                };
+                println!(
+                    "{:<8} {:<14} {:>9} {:>9} {:>7} {:>7} {:>7}  {}",
+                    c.region,
+                    c.region.name(),
+                    c.licences,
+                    c.black,
+                    c.red,
+                    c.invalid,
+                    c.not_displayed,
+                    claiming
+                );
+            }
+            println!("total {total} licences in {} regions", counts.len());
+        }
+    }
+    Ok(())
+}

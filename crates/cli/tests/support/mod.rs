@@ -1,0 +1,121 @@
+//! Running the `edl` binary in a temporary working directory with its own SQLite registry.
+
+#![allow(dead_code, unreachable_pub)] // Each test binary uses a different part of this module.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+/// One test's `edl`: a temp directory as working directory and a database URL.
+pub struct Edl {
+    dir: tempfile::TempDir,
+    database_url: String,
+}
+
+/// What a run printed.
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Edl {
+    /// `edl` on a fresh SQLite file.
+    pub fn new() -> Edl {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = format!("sqlite://{}", dir.path().join("registry.sqlite3").display());
+        Edl { dir, database_url }
+    }
+
+    /// `edl` on the given database URL.
+    pub fn with_database(database_url: String) -> Edl {
+        Edl {
+            dir: tempfile::tempdir().expect("temp dir"),
+            database_url,
+        }
+    }
+
+    /// A path inside the test's directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_edl"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("EDL_DATABASE_URL", &self.database_url)
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    /// Runs `edl ARGS` to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let out = self.command(args).output().expect("run edl");
+        Output {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `edl ARGS` and asserts success.
+    pub fn ok(&self, args: &[&str]) -> Output {
+        let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "edl {args:?} failed:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    /// Starts `edl ARGS` in the background.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn edl")
+    }
+
+    /// The registry's licence count, from `edl stats regions`.
+    pub fn total_licences(&self) -> u64 {
+        let out = self.ok(&["stats", "regions"]).stdout;
+        parse_total(&out).unwrap_or_else(|| panic!("no total line in: {out}"))
+    }
+
+    /// The count, or 0 if the registry cannot be read yet (e.g. the database is being created).
+    pub fn total_licences_if_ready(&self) -> u64 {
+        let out = self.run(&["stats", "regions"]);
+        if out.code != 0 {
+            return 0;
+        }
+        parse_total(&out.stdout).unwrap_or(0)
+    }
+
+    /// The 档案编号 of the first row of `csv` whose status is `A` and whose validity has not ended.
+    pub fn first_normal_file_number(&self, csv: &std::path::Path) -> String {
+        let text = std::fs::read_to_string(csv).expect("read csv");
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            if f[13] == "A" && (f[10] == "长期" || f[10] > "2027-01-01") {
+                return f[0].to_owned();
+            }
+        }
+        panic!("no normal licence in the sample");
+    }
+}
+
+fn parse_total(stats: &str) -> Option<u64> {
+    stats
+        .lines()
+        .find_map(|l| l.strip_prefix("total "))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+/// Data lines (not the header) of a CSV text.
+pub fn count_data_lines(csv: &str) -> usize {
+    csv.lines().count().saturating_sub(1)
+}

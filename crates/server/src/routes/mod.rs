@@ -1,0 +1,4 @@
+//! HTTP routes, one module per resource.
+
+pub(crate) mod health;
+pub(crate) mod landing;

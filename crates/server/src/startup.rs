@@ -1,0 +1,122 @@
+//! Building and running the service: bind, route, serve until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use edl_app::{AnyStore, Clock, DatabaseUrl};
+use tokio::net::TcpListener;
+
+use crate::routes;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The registry.
+    pub store: AnyStore,
+    /// The clock (injected for tests).
+    pub clock: Arc<dyn Clock>,
+    /// Facts shown on the landing page.
+    pub info: Arc<ServiceInfo>,
+}
+
+/// Facts about this running instance, shown on the landing page.
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    /// The database, with any password redacted when displayed.
+    pub database_url: DatabaseUrl,
+    /// Whether demo data was requested.
+    pub demo: bool,
+}
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `listen` (port 0 picks a free port) and builds the routes.
+    pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(listen).await?;
+        Ok(Application {
+            listener,
+            router: router(state),
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// All routes of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(routes::landing::landing))
+        .route("/health", get(routes::health::health))
+        .route("/ready", get(routes::health::ready))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Logs each request with its route template (never the raw path or query: they may carry personal data).
+async fn log_request(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        route,
+        status = response.status().as_u16(),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

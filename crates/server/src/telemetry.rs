@@ -1,0 +1,20 @@
+//! Structured logs. Personal data (names, 证号, addresses, phone numbers) is never logged: request
+//! logs carry the route template, not the raw path or query, and domain types print masked forms.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::configuration::LogFormat;
+
+/// Installs the global subscriber. `RUST_LOG` overrides the default level (`info`).
+/// Calling it twice is harmless (the second call does nothing), which tests rely on.
+pub fn init(format: LogFormat) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _already_set = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}

@@ -1,0 +1,479 @@
+//! `impl Store for PgStore`: authorities, licences, history, imports and rollout.
+
+use edl_domain::{
+    AuthorityName, CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule,
+};
+use edl_store::backend::{
+    LicenceRow, fold_region_counts, region_from_column, rollout_entry_from_columns,
+};
+use edl_store::{
+    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, HistoryEntry, ImportRecord, ImportRun,
+    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, StoredLicence,
+};
+use sqlx::postgres::PgRow;
+use sqlx::{Decode, PgConnection, Postgres, Row, Type};
+use time::OffsetDateTime;
+
+use crate::PgStore;
+use crate::import::check_authorities;
+
+/// The columns [`licence_from_row`] reads, in order, from `licences l JOIN authorities a`.
+const LICENCE_SELECT: &str = "SELECT l.file_number, l.citizen_id, l.name, l.sex, l.nationality, \
+     l.birth_date, l.address, l.first_issue, l.classes, l.valid_from, l.valid_until, a.name, l.region, \
+     l.status, l.points, l.points_cycle_start, l.phone, l.edition, l.version \
+     FROM licences l JOIN authorities a ON a.id = l.authority_id";
+
+/// How often a get-or-insert retries when a concurrent writer wins the insert but is not yet visible.
+const UPSERT_ATTEMPTS: usize = 3;
+
+/// Reads column `idx` of `row`; a value that does not decode is [`StoreError::Corrupt`] naming `what`.
+pub(crate) fn get<'r, T>(row: &'r PgRow, idx: usize, what: &'static str) -> Result<T, StoreError>
+where
+    T: Decode<'r, Postgres> + Type<Postgres>,
+{
+    // The decode error may quote the value, so it is not kept.
+    row.try_get(idx)
+        .map_err(|_| StoreError::Corrupt { what, source: None })
+}
+
+/// A count or line number as a PostgreSQL `BIGINT`.
+pub(crate) fn to_bigint(value: u64, what: &'static str) -> Result<i64, StoreError> {
+    i64::try_from(value).map_err(|_| StoreError::Other(format!("{what} exceeds BIGINT").into()))
+}
+
+fn from_bigint(value: i64, what: &'static str) -> Result<u64, StoreError> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt { what, source: None })
+}
+
+fn small(value: i64, what: &'static str) -> Result<i16, StoreError> {
+    i16::try_from(value).map_err(|_| StoreError::Other(format!("{what} exceeds SMALLINT").into()))
+}
+
+fn int(value: i64, what: &'static str) -> Result<i32, StoreError> {
+    i32::try_from(value).map_err(|_| StoreError::Other(format!("{what} exceeds INTEGER").into()))
+}
+
+fn licence_from_row(row: &PgRow) -> Result<StoredLicence, StoreError> {
+    let licence = LicenceRow {
+        file_number: get(row, 0, "licences.file_number")?,
+        citizen_id: get(row, 1, "licences.citizen_id")?,
+        name: get(row, 2, "licences.name")?,
+        sex: i64::from(get::<i16>(row, 3, "licences.sex")?),
+        nationality: get(row, 4, "licences.nationality")?,
+        birth_date: get(row, 5, "licences.birth_date")?,
+        address: get(row, 6, "licences.address")?,
+        first_issue: get(row, 7, "licences.first_issue")?,
+        classes: get(row, 8, "licences.classes")?,
+        valid_from: get(row, 9, "licences.valid_from")?,
+        valid_until: get(row, 10, "licences.valid_until")?,
+        authority_name: get(row, 11, "authorities.name")?,
+        region: i64::from(get::<i32>(row, 12, "licences.region")?),
+        status: get(row, 13, "licences.status")?,
+        points: i64::from(get::<i16>(row, 14, "licences.points")?),
+        points_cycle_start: get(row, 15, "licences.points_cycle_start")?,
+        phone: get(row, 16, "licences.phone")?,
+        edition: i64::from(get::<i32>(row, 17, "licences.edition")?),
+    }
+    .into_licence()?;
+    Ok(StoredLicence {
+        licence,
+        version: get(row, 18, "licences.version")?,
+    })
+}
+
+/// The `ensure_authority` logic on one connection (inside the caller's transaction, if any).
+async fn ensure_authority_in(
+    store: &PgStore,
+    conn: &mut PgConnection,
+    authority: &IssuingAuthority,
+) -> Result<AuthorityId, StoreError> {
+    let name = authority.name.as_str();
+    let region = int(i64::from(authority.region.as_u32()), "authorities.region")?;
+    for _ in 0..UPSERT_ATTEMPTS {
+        // Look first: an INSERT … ON CONFLICT would use up an identity value on every call.
+        let found: Option<(i64, i32)> =
+            sqlx::query_as("SELECT id, region FROM authorities WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(|err| store.err(err))?;
+        if let Some((id, stored_region)) = found {
+            if stored_region != region {
+                return Err(StoreError::Conflict {
+                    constraint: "authority_region",
+                });
+            }
+            return Ok(AuthorityId(id));
+        }
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO authorities (name, region) VALUES ($1, $2) \
+             ON CONFLICT (name) DO NOTHING RETURNING id",
+        )
+        .bind(name)
+        .bind(region)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(|err| store.err(err))?;
+        if let Some(id) = inserted {
+            return Ok(AuthorityId(id));
+        }
+        // A concurrent transaction inserted the name first; the next SELECT sees it.
+    }
+    Err(StoreError::Other(
+        "the authority could not be read back after a concurrent insert".into(),
+    ))
+}
+
+/// Binds the licence columns `file_number, region, citizen_id, …, edition` in `INSERT_COLUMNS` order.
+fn bind_licence<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    row: LicenceRow,
+    authority_id: AuthorityId,
+) -> Result<sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>, StoreError> {
+    Ok(query
+        .bind(row.file_number)
+        .bind(int(row.region, "licences.region")?)
+        .bind(row.citizen_id)
+        .bind(row.name)
+        .bind(small(row.sex, "licences.sex")?)
+        .bind(row.nationality)
+        .bind(row.birth_date)
+        .bind(row.address)
+        .bind(row.first_issue)
+        .bind(row.classes)
+        .bind(row.valid_from)
+        .bind(row.valid_until)
+        .bind(authority_id.0)
+        .bind(row.status)
+        .bind(small(row.points, "licences.points")?)
+        .bind(row.points_cycle_start)
+        .bind(row.phone)
+        .bind(int(row.edition, "licences.edition")?))
+}
+
+impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(|err| self.err(err))
+    }
+
+    async fn ensure_authority(
+        &self,
+        authority: &IssuingAuthority,
+    ) -> Result<AuthorityId, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
+        ensure_authority_in(self, &mut conn, authority).await
+    }
+
+    async fn list_authorities(&self) -> Result<Vec<AuthorityRecord>, StoreError> {
+        let rows = sqlx::query("SELECT id, name, region FROM authorities ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|err| self.err(err))?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuthorityRecord {
+                    id: AuthorityId(get(row, 0, "authorities.id")?),
+                    authority: IssuingAuthority {
+                        name: AuthorityName::parse(get(row, 1, "authorities.name")?)
+                            .map_err(|e| StoreError::corrupt("authorities.name", e))?,
+                        region: region_from_column(
+                            i64::from(get::<i32>(row, 2, "authorities.region")?),
+                            "authorities.region",
+                        )?,
+                    },
+                })
+            })
+            .collect()
+    }
+
+    async fn begin_import(
+        &self,
+        file_sha256: [u8; 32],
+        at: OffsetDateTime,
+    ) -> Result<ImportSourceId, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
+        for _ in 0..UPSERT_ATTEMPTS {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM imports WHERE file_sha256 = $1")
+                    .bind(&file_sha256[..])
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(|err| self.err(err))?;
+            if let Some(id) = found {
+                return Ok(ImportSourceId(id));
+            }
+            let inserted: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO imports (file_sha256, started_at) VALUES ($1, $2) \
+                 ON CONFLICT (file_sha256) DO NOTHING RETURNING id",
+            )
+            .bind(&file_sha256[..])
+            .bind(at)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(|err| self.err(err))?;
+            if let Some(id) = inserted {
+                return Ok(ImportSourceId(id));
+            }
+        }
+        Err(StoreError::Other(
+            "the import could not be read back after a concurrent insert".into(),
+        ))
+    }
+
+    async fn import_batch(
+        &self,
+        source: ImportSourceId,
+        records: &[ImportRecord<'_>],
+    ) -> Result<BatchOutcome, StoreError> {
+        crate::import::import_batch(self, source, records).await
+    }
+
+    async fn finish_import(
+        &self,
+        source: ImportSourceId,
+        at: OffsetDateTime,
+        inserted: u64,
+        unchanged: u64,
+        rejected: u64,
+    ) -> Result<(), StoreError> {
+        let res = sqlx::query(
+            "UPDATE imports SET finished_at = $2, inserted = $3, unchanged = $4, rejected = $5 \
+             WHERE id = $1",
+        )
+        .bind(source.0)
+        .bind(at)
+        .bind(to_bigint(inserted, "imports.inserted")?)
+        .bind(to_bigint(unchanged, "imports.unchanged")?)
+        .bind(to_bigint(rejected, "imports.rejected")?)
+        .execute(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "import" });
+        }
+        Ok(())
+    }
+
+    async fn imports(&self) -> Result<Vec<ImportRun>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, file_sha256, started_at, finished_at, inserted, unchanged, rejected \
+             FROM imports ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        rows.iter()
+            .map(|row| {
+                let sha: Vec<u8> = get(row, 1, "imports.file_sha256")?;
+                Ok(ImportRun {
+                    id: ImportSourceId(get(row, 0, "imports.id")?),
+                    file_sha256: sha.try_into().map_err(|_| StoreError::Corrupt {
+                        what: "imports.file_sha256",
+                        source: None,
+                    })?,
+                    started_at: get(row, 2, "imports.started_at")?,
+                    finished_at: get(row, 3, "imports.finished_at")?,
+                    inserted: from_bigint(get(row, 4, "imports.inserted")?, "imports.inserted")?,
+                    unchanged: from_bigint(get(row, 5, "imports.unchanged")?, "imports.unchanged")?,
+                    rejected: from_bigint(get(row, 6, "imports.rejected")?, "imports.rejected")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_licence(
+        &self,
+        licence: &Licence,
+        authority_id: AuthorityId,
+    ) -> Result<(), StoreError> {
+        let query = sqlx::query(
+            "INSERT INTO licences (file_number, region, citizen_id, name, sex, nationality, birth_date, \
+             address, first_issue, classes, valid_from, valid_until, authority_id, status, points, \
+             points_cycle_start, phone, edition) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        );
+        let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
+        // The same rule as for an import: the id must name the licence's own authority.
+        check_authorities(self, &mut conn, &[(authority_id, licence.authority())]).await?;
+        bind_licence(query, LicenceRow::from_licence(licence), authority_id)?
+            .execute(&mut *conn)
+            .await
+            .map_err(|err| self.err(err))?;
+        Ok(())
+    }
+
+    async fn licence(&self, file_number: &FileNumber) -> Result<Option<StoredLicence>, StoreError> {
+        let row = sqlx::query(&format!("{LICENCE_SELECT} WHERE l.file_number = $1"))
+            .bind(file_number.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|err| self.err(err))?;
+        row.as_ref().map(licence_from_row).transpose()
+    }
+
+    async fn licences_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> Result<Vec<StoredLicence>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "{LICENCE_SELECT} WHERE l.citizen_id = $1 ORDER BY l.file_number"
+        ))
+        .bind(citizen_id.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        rows.iter().map(licence_from_row).collect()
+    }
+
+    async fn update_licence(
+        &self,
+        expected_version: i64,
+        licence: &Licence,
+        entry: NewHistoryEntry,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(|err| self.err(err))?;
+        let authority_id = ensure_authority_in(self, &mut tx, licence.authority()).await?;
+        let row = LicenceRow::from_licence(licence);
+        let file_number = row.file_number.clone();
+        let region = int(row.region, "licences.region")?;
+        // $1..$18 are the licence columns, as in insert_licence.
+        let query = sqlx::query(
+            "UPDATE licences SET region = $2, citizen_id = $3, name = $4, sex = $5, nationality = $6, \
+             birth_date = $7, address = $8, first_issue = $9, classes = $10, valid_from = $11, \
+             valid_until = $12, authority_id = $13, status = $14, points = $15, \
+             points_cycle_start = $16, phone = $17, edition = $18, version = version + 1 \
+             WHERE file_number = $1 AND version = $19 RETURNING version",
+        );
+        let updated: Option<PgRow> = bind_licence(query, row, authority_id)?
+            .bind(expected_version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|err| self.err(err))?;
+        let Some(updated) = updated else {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM licences WHERE file_number = $1")
+                    .bind(&file_number)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|err| self.err(err))?;
+            // Dropping the transaction rolls back the authority it may have added.
+            return Err(match exists {
+                Some(_) => StoreError::StaleVersion,
+                None => StoreError::NotFound { what: "licence" },
+            });
+        };
+        let version: i64 = get(&updated, 0, "licences.version")?;
+        sqlx::query(
+            "INSERT INTO licence_history (file_number, region, at, actor, reason, kind, before, after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&file_number)
+        .bind(region)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.reason)
+        .bind(entry.kind.as_str())
+        .bind(&entry.before)
+        .bind(&entry.after)
+        .execute(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        tx.commit().await.map_err(|err| self.err(err))?;
+        Ok(version)
+    }
+
+    async fn history(&self, file_number: &FileNumber) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor, reason, kind, before, after FROM licence_history \
+             WHERE file_number = $1 ORDER BY id",
+        )
+        .bind(file_number.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = get(row, 4, "licence_history.kind")?;
+                Ok(HistoryEntry {
+                    id: get(row, 0, "licence_history.id")?,
+                    file_number: file_number.clone(),
+                    at: get(row, 1, "licence_history.at")?,
+                    actor: get(row, 2, "licence_history.actor")?,
+                    reason: get(row, 3, "licence_history.reason")?,
+                    kind: ChangeKind::parse(&kind).ok_or(StoreError::Corrupt {
+                        what: "licence_history.kind",
+                        source: None,
+                    })?,
+                    before: get(row, 5, "licence_history.before")?,
+                    after: get(row, 6, "licence_history.after")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_licences(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT count(*) FROM licences")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|err| self.err(err))?;
+        from_bigint(count, "licences")
+    }
+
+    async fn set_rollout(&self, entry: &RolloutEntry) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO rollout (region, enabled_from, phase) VALUES ($1, $2, $3) \
+             ON CONFLICT (region) DO UPDATE \
+             SET enabled_from = EXCLUDED.enabled_from, phase = EXCLUDED.phase",
+        )
+        .bind(int(i64::from(entry.region.as_u32()), "rollout.region")?)
+        .bind(entry.enabled_from)
+        .bind(&entry.phase)
+        .execute(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        Ok(())
+    }
+
+    async fn rollout(&self) -> Result<RolloutSchedule, StoreError> {
+        let rows = sqlx::query("SELECT region, enabled_from, phase FROM rollout ORDER BY region")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(|err| self.err(err))?;
+        let entries = rows
+            .iter()
+            .map(|row| {
+                rollout_entry_from_columns(
+                    i64::from(get::<i32>(row, 0, "rollout.region")?),
+                    get(row, 1, "rollout.enabled_from")?,
+                    get(row, 2, "rollout.phase")?,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RolloutSchedule::new(entries))
+    }
+
+    async fn region_counts(&self) -> Result<Vec<RegionCount>, StoreError> {
+        let schedule = self.rollout().await?;
+        // SQL only groups by the stored status string; the display rule lives in edl-domain.
+        let rows =
+            sqlx::query("SELECT region, status, count(*) FROM licences GROUP BY region, status")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(|err| self.err(err))?;
+        let groups = rows
+            .iter()
+            .map(|row| {
+                Ok((
+                    i64::from(get::<i32>(row, 0, "licences.region")?),
+                    get::<String>(row, 1, "licences.status")?,
+                    get::<i64>(row, 2, "licences")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        fold_region_counts(groups, &schedule)
+    }
+}

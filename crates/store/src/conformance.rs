@@ -1,0 +1,1136 @@
+//! The conformance suite: one async test per behaviour of [`Store`], run against every backend.
+//!
+//! A backend crate instantiates it in `tests/conformance.rs`:
+//!
+//! ```text
+//! struct Fixture { store: SqliteStore, _dir: tempfile::TempDir }
+//! impl edl_store::conformance::Backend for Fixture { /* store(), execute_raw() */ }
+//! async fn fresh() -> Option<Fixture> { /* a new, empty database */ }
+//! edl_store::store_conformance_tests!(fresh);
+//! ```
+//!
+//! The macro expands to one `#[test]` per check, each on a fresh backend from the factory.
+//! A factory returns `None` to skip (for example when a PostgreSQL server is not reachable and not required);
+//! it should print why.
+//! Every check is also a `pub async fn` here, so a backend can run one by hand.
+//!
+//! Test data comes from [`Licence::new`], with citizen ids built by [`CitizenId::from_parts`] and file numbers
+//! `1201xxxxxxxx`; all dates are fixed, so the suite is deterministic.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use edl_domain::{
+    Address, AuthorityName, CitizenId, ClassSet, FileNumber, IssuingAuthority, Licence,
+    LicenceFields, Nationality, PersonName, PhoneNumber, Points, RegionCode, RolloutEntry, Sex,
+    StatusSet, Validity, ValidityEnd,
+};
+use time::OffsetDateTime;
+use time::macros::{date, datetime};
+
+use crate::{
+    AuthorityId, BatchOutcome, ChangeKind, ConflictKind, ImportConflict, ImportRecord,
+    ImportSourceId, NewHistoryEntry, Store, StoreError, licence_summary,
+};
+
+/// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
+pub trait Backend: Send + Sync + 'static {
+    /// The store under test.
+    type Store: Store;
+
+    /// The store, already migrated and empty.
+    fn store(&self) -> &Self::Store;
+
+    /// Runs one SQL statement directly on the database, bypassing [`Store`], and returns the rows it changed
+    /// or the database's error message.
+    ///
+    /// The suite uses it to check that the database itself refuses to change history
+    /// (`UPDATE licence_history …`, `DELETE FROM licence_history`).
+    fn execute_raw(&self, sql: &'static str) -> impl Future<Output = Result<u64, String>> + Send;
+
+    /// Releases the database after the test, pass or fail (for example drops a per-test PostgreSQL database).
+    fn teardown(self) -> impl Future<Output = ()> + Send
+    where
+        Self: Sized,
+    {
+        async {}
+    }
+}
+
+/// Runs one check on a fresh backend from `make` on a new Tokio runtime; used by [`store_conformance_tests!`](crate::store_conformance_tests).
+///
+/// The check runs in its own task so that [`Backend::teardown`] runs even if it panics; the panic is then re-raised.
+#[track_caller]
+pub fn run<B, M, MF, T, TF>(make: M, check: T)
+where
+    B: Backend,
+    M: FnOnce() -> MF,
+    MF: Future<Output = Option<B>>,
+    T: FnOnce(Arc<B>) -> TF,
+    TF: Future<Output = ()> + Send + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a test runtime can be built");
+    runtime.block_on(async move {
+        let Some(backend) = make().await else {
+            return;
+        };
+        let backend = Arc::new(backend);
+        let res = tokio::spawn(check(Arc::clone(&backend))).await;
+        if let Some(backend) = Arc::into_inner(backend) {
+            backend.teardown().await;
+        }
+        if let Err(err) = res {
+            match err.try_into_panic() {
+                Ok(payload) => std::panic::resume_unwind(payload),
+                Err(err) => panic!("the check did not finish: {err}"),
+            }
+        }
+    });
+}
+
+/// Expands to one `#[test]` per conformance check, each on a fresh backend from `$make`.
+///
+/// `$make` is a path to an `async fn() -> Option<B>` where `B:` [`Backend`](crate::conformance::Backend);
+/// `None` skips the test.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:path) => {
+        $crate::__store_conformance_checks! {
+            $make;
+            store:
+            ping_answers,
+            ensure_authority_is_idempotent,
+            ensure_authority_refuses_another_region,
+            insert_then_get_licence,
+            insert_refuses_taken_file_number,
+            licences_by_citizen_id_lists_the_holders_licences,
+            count_licences_counts_every_licence,
+            begin_import_is_idempotent_per_file,
+            import_inserts_new_records_with_provenance,
+            reimport_of_the_same_file_is_unchanged,
+            restart_after_partial_import_stores_each_record_once,
+            duplicate_inside_a_batch_names_the_first_line,
+            duplicate_across_batches_names_the_first_line,
+            same_record_from_another_file_is_unchanged,
+            different_record_with_a_stored_file_number_conflicts,
+            record_matching_a_licence_inserted_without_import_conflicts,
+            import_refuses_a_mismatched_authority_id,
+            finish_import_records_the_totals,
+            update_licence_bumps_version_and_appends_history,
+            update_licence_with_stale_version_writes_nothing,
+            concurrent_updates_from_one_version_let_exactly_one_win,
+            update_of_unknown_licence_is_not_found,
+            update_licence_can_move_to_a_new_authority,
+            history_of_unknown_licence_is_empty,
+            rollout_set_is_an_upsert_by_region,
+            region_counts_break_down_display_states;
+            backend:
+            history_is_append_only_in_the_database,
+        }
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __store_conformance_checks {
+    ($make:path; store: $($check:ident),* $(,)?; backend: $($backend_check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::conformance::run($make, |backend| async move {
+                    $crate::conformance::$check($crate::conformance::Backend::store(&*backend)).await;
+                });
+            }
+        )*
+        $(
+            #[test]
+            fn $backend_check() {
+                $crate::conformance::run($make, |backend| async move {
+                    $crate::conformance::$backend_check(&*backend).await;
+                });
+            }
+        )*
+    };
+}
+
+// Test data.
+
+const TIANJIN_CITY: u32 = 120100;
+const CHENGDU_CITY: u32 = 510100;
+
+fn region(code: u32) -> RegionCode {
+    RegionCode::from_u32(code).expect("the test region is in the table")
+}
+
+/// 天津市公安局交通警察总队 (region 120100).
+pub fn tianjin() -> IssuingAuthority {
+    IssuingAuthority {
+        name: AuthorityName::parse("天津市公安局交通警察总队").expect("valid authority name"),
+        region: region(TIANJIN_CITY),
+    }
+}
+
+/// 成都市公安局交通管理局 (region 510100).
+pub fn chengdu() -> IssuingAuthority {
+    IssuingAuthority {
+        name: AuthorityName::parse("成都市公安局交通管理局").expect("valid authority name"),
+        region: region(CHENGDU_CITY),
+    }
+}
+
+/// The file number `1201` followed by `n` in eight digits.
+pub fn file_number(n: u32) -> FileNumber {
+    FileNumber::parse(&format!("1201{n:08}")).expect("twelve digits")
+}
+
+/// A valid licence with file number [`file_number`]`(n)`, issued by `authority`, for holder number `holder`.
+///
+/// Licences with the same `holder` share the citizen id; `n` varies the address so different `n` give
+/// different records.
+pub fn licence(n: u32, holder: u16, authority: &IssuingAuthority) -> Licence {
+    let birth_date = date!(1980 - 05 - 17);
+    // Odd sequence numbers are men, even ones women (GB 11643-1999).
+    let sequence = holder % 999 + 1;
+    let citizen_id =
+        CitizenId::from_parts(region(120101), birth_date, sequence).expect("a valid citizen id");
+    let sex = if sequence % 2 == 1 {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
+    let first_issue = date!(2003 - 08 - 01);
+    Licence::new(LicenceFields {
+        file_number: file_number(n),
+        citizen_id,
+        name: PersonName::parse("欧阳·测试").expect("valid name"),
+        sex,
+        nationality: Nationality::parse("CHN").expect("valid nationality"),
+        birth_date,
+        address: Address::parse(&format!("天津市和平区南京路{n}号")).expect("valid address"),
+        first_issue,
+        classes: ClassSet::parse("C1E").expect("valid classes"),
+        validity: Validity::new(
+            date!(2019 - 08 - 01),
+            ValidityEnd::On(date!(2029 - 08 - 01)),
+        )
+        .expect("valid validity"),
+        authority: authority.clone(),
+        status: StatusSet::NORMAL,
+        points: Points::new(date!(2024 - 08 - 01), 3),
+        phone: Some(PhoneNumber::parse("13812345678").expect("valid phone")),
+        edition: 1,
+    })
+    .expect("a consistent licence")
+}
+
+/// `licence` with its status replaced.
+pub fn with_status(licence: &Licence, status: &str) -> Licence {
+    let mut fields = licence.clone().into_fields();
+    fields.status = StatusSet::parse(status).expect("valid status");
+    Licence::new(fields).expect("a consistent licence")
+}
+
+fn at(second: u8) -> OffsetDateTime {
+    datetime!(2025-03-01 08:00:00 UTC) + time::Duration::seconds(i64::from(second))
+}
+
+fn entry(kind: ChangeKind, before: &Licence, after: &Licence, second: u8) -> NewHistoryEntry {
+    NewHistoryEntry::describing(at(second), "operator-7", "conformance", kind, before, after)
+}
+
+fn sha(byte: u8) -> [u8; 32] {
+    [byte; 32]
+}
+
+/// The digest a record of `licence` carries; a stand-in for edl-csv's canonical digest.
+fn digest(licence: &Licence) -> [u8; 16] {
+    let summary = format!(
+        "{}|{}|{}",
+        licence.file_number(),
+        licence.address().as_str(),
+        licence_summary(licence)
+    );
+    // FNV-1a, twice with different offsets: enough to tell test records apart.
+    let mut res = [0u8; 16];
+    for (half, offset) in [0xcbf2_9ce4_8422_2325_u64, 0x8422_2325_cbf2_9ce4]
+        .into_iter()
+        .enumerate()
+    {
+        let mut hash = offset;
+        for byte in summary.bytes() {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        res[half * 8..half * 8 + 8].copy_from_slice(&hash.to_be_bytes());
+    }
+    res
+}
+
+fn records<'a>(
+    lines_and_licences: &'a [(u64, Licence)],
+    authority_id: AuthorityId,
+) -> Vec<ImportRecord<'a>> {
+    lines_and_licences
+        .iter()
+        .map(|(line, licence)| ImportRecord {
+            line: *line,
+            licence,
+            authority_id,
+            digest: digest(licence),
+        })
+        .collect()
+}
+
+/// Ten lines of a registry file: lines 2..=11 (line 1 is the header), file numbers 1..=10.
+fn file_of_ten() -> Vec<(u64, Licence)> {
+    (1..=10u32)
+        .map(|n| (u64::from(n) + 1, licence(n, 1, &tianjin())))
+        .collect()
+}
+
+async fn import_all<S: Store>(
+    store: &S,
+    source: ImportSourceId,
+    lines: &[(u64, Licence)],
+    authority_id: AuthorityId,
+    batch_size: usize,
+) -> BatchOutcome {
+    let mut total = BatchOutcome::default();
+    for chunk in lines.chunks(batch_size) {
+        let outcome = store
+            .import_batch(source, &records(chunk, authority_id))
+            .await
+            .expect("import_batch");
+        total.inserted += outcome.inserted;
+        total.unchanged += outcome.unchanged;
+        total.conflicts.extend(outcome.conflicts);
+    }
+    total
+}
+
+async fn stored<S: Store>(store: &S, licence: &Licence) -> crate::StoredLicence {
+    store
+        .licence(licence.file_number())
+        .await
+        .expect("licence")
+        .expect("the licence is stored")
+}
+
+// Checks.
+
+/// `ping` succeeds on a working store.
+pub async fn ping_answers<S: Store>(store: &S) {
+    store.ping().await.expect("ping");
+}
+
+/// `ensure_authority` returns the same id for the same authority and distinct ids for others.
+pub async fn ensure_authority_is_idempotent<S: Store>(store: &S) {
+    let first = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let again = store
+        .ensure_authority(&tianjin())
+        .await
+        .expect("ensure again");
+    let other = store
+        .ensure_authority(&chengdu())
+        .await
+        .expect("ensure other");
+
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    let listed = store.list_authorities().await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!((listed[0].id, &listed[0].authority), (first, &tianjin()));
+    assert_eq!((listed[1].id, &listed[1].authority), (other, &chengdu()));
+}
+
+/// An authority name already stored with another region is a conflict on `authority_region`.
+pub async fn ensure_authority_refuses_another_region<S: Store>(store: &S) {
+    store.ensure_authority(&tianjin()).await.expect("ensure");
+    let moved = IssuingAuthority {
+        region: region(CHENGDU_CITY),
+        ..tianjin()
+    };
+
+    let res = store.ensure_authority(&moved).await;
+
+    assert!(
+        matches!(
+            res,
+            Err(StoreError::Conflict {
+                constraint: "authority_region"
+            })
+        ),
+        "{res:?}"
+    );
+    let listed = store.list_authorities().await.expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].authority, tianjin());
+}
+
+/// An inserted licence reads back equal, at version 1; an unknown file number reads as `None`.
+pub async fn insert_then_get_licence<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let mut indefinite = licence(1, 1, &tianjin()).into_fields();
+    indefinite.validity =
+        Validity::new(date!(2019 - 08 - 01), ValidityEnd::Indefinite).expect("valid validity");
+    indefinite.phone = None;
+    let indefinite = Licence::new(indefinite).expect("a consistent licence");
+    let with_phone = licence(2, 2, &tianjin());
+
+    store
+        .insert_licence(&indefinite, authority_id)
+        .await
+        .expect("insert");
+    store
+        .insert_licence(&with_phone, authority_id)
+        .await
+        .expect("insert");
+
+    let got = stored(store, &indefinite).await;
+    assert_eq!(got.licence, indefinite);
+    assert_eq!(got.version, 1);
+    assert_eq!(stored(store, &with_phone).await.licence, with_phone);
+    assert_eq!(store.licence(&file_number(3)).await.expect("licence"), None);
+}
+
+/// Inserting a taken file number is a conflict on `file_number` and keeps the stored licence.
+pub async fn insert_refuses_taken_file_number<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+
+    let res = store
+        .insert_licence(&with_status(&original, "D"), authority_id)
+        .await;
+
+    assert!(
+        matches!(
+            res,
+            Err(StoreError::Conflict {
+                constraint: "file_number"
+            })
+        ),
+        "{res:?}"
+    );
+    assert_eq!(stored(store, &original).await.licence, original);
+}
+
+/// `licences_by_citizen_id` returns the holder's licences ordered by file number, and nothing for others.
+pub async fn licences_by_citizen_id_lists_the_holders_licences<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let newer = licence(7, 1, &tianjin());
+    let older = licence(3, 1, &tianjin());
+    let someone_else = licence(5, 2, &tianjin());
+    for l in [&newer, &older, &someone_else] {
+        store.insert_licence(l, authority_id).await.expect("insert");
+    }
+
+    let got = store
+        .licences_by_citizen_id(older.citizen_id())
+        .await
+        .expect("by citizen id");
+
+    let got: Vec<&Licence> = got.iter().map(|s| &s.licence).collect();
+    assert_eq!(got, [&older, &newer]);
+    let nobody = licence(9, 3, &tianjin());
+    assert!(
+        store
+            .licences_by_citizen_id(nobody.citizen_id())
+            .await
+            .expect("by citizen id")
+            .is_empty()
+    );
+}
+
+/// `count_licences` counts inserted and imported licences.
+pub async fn count_licences_counts_every_licence<S: Store>(store: &S) {
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    store
+        .insert_licence(&licence(100, 1, &tianjin()), authority_id)
+        .await
+        .expect("insert");
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    import_all(store, source, &file_of_ten(), authority_id, 4).await;
+
+    assert_eq!(store.count_licences().await.expect("count"), 11);
+}
+
+/// `begin_import` gives the same id for the same file hash and another id for another file.
+pub async fn begin_import_is_idempotent_per_file<S: Store>(store: &S) {
+    let first = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let again = store
+        .begin_import(sha(1), at(9))
+        .await
+        .expect("begin again");
+    let other = store
+        .begin_import(sha(2), at(9))
+        .await
+        .expect("begin other");
+
+    assert_eq!(first, again);
+    assert_ne!(first, other);
+    let runs = store.imports().await.expect("imports");
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].id, first);
+    assert_eq!(runs[0].file_sha256, sha(1));
+    assert_eq!(runs[0].started_at, at(0), "a restart keeps the first start");
+    assert_eq!(runs[0].finished_at, None);
+    assert_eq!(runs[1].id, other);
+}
+
+/// New records are inserted, read back equal, at version 1.
+pub async fn import_inserts_new_records_with_provenance<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let lines = file_of_ten();
+
+    let outcome = store
+        .import_batch(source, &records(&lines, authority_id))
+        .await
+        .expect("import");
+
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 10,
+            unchanged: 0,
+            conflicts: vec![]
+        }
+    );
+    for (_, l) in &lines {
+        let got = stored(store, l).await;
+        assert_eq!(&got.licence, l);
+        assert_eq!(got.version, 1);
+    }
+    assert_eq!(
+        store.import_batch(source, &[]).await.expect("empty batch"),
+        BatchOutcome::default()
+    );
+}
+
+/// Importing the same file again finds every record unchanged.
+pub async fn reimport_of_the_same_file_is_unchanged<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let lines = file_of_ten();
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    import_all(store, source, &lines, authority_id, 4).await;
+
+    let again = store
+        .begin_import(sha(1), at(5))
+        .await
+        .expect("begin again");
+    let outcome = import_all(store, again, &lines, authority_id, 3).await;
+
+    assert_eq!(again, source);
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 0,
+            unchanged: 10,
+            conflicts: vec![]
+        }
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 10);
+}
+
+/// A run that stopped after some batches, restarted from the top with other batch sizes, stores each record once.
+pub async fn restart_after_partial_import_stores_each_record_once<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let lines = file_of_ten();
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    // The first run commits two batches of three, then stops.
+    let partial = import_all(store, source, &lines[..6], authority_id, 3).await;
+
+    let restarted = store.begin_import(sha(1), at(5)).await.expect("restart");
+    let rest = import_all(store, restarted, &lines, authority_id, 4).await;
+
+    assert_eq!(partial.inserted, 6);
+    assert_eq!(
+        rest,
+        BatchOutcome {
+            inserted: 4,
+            unchanged: 6,
+            conflicts: vec![]
+        }
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 10);
+    for (_, l) in &lines {
+        assert_eq!(&stored(store, l).await.licence, l);
+    }
+}
+
+/// A file number repeated inside one batch keeps the first record and names its line for the others.
+pub async fn duplicate_inside_a_batch_names_the_first_line<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let first = licence(1, 1, &tianjin());
+    let lines = vec![
+        (2, first.clone()),
+        (3, licence(2, 1, &tianjin())),
+        (4, with_status(&first, "D")),
+        (5, first.clone()),
+    ];
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+
+    let outcome = store
+        .import_batch(source, &records(&lines, authority_id))
+        .await
+        .expect("import");
+
+    let duplicate = ConflictKind::DuplicateInFile { first_line: 2 };
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 2,
+            unchanged: 0,
+            conflicts: vec![
+                ImportConflict {
+                    line: 4,
+                    kind: duplicate
+                },
+                ImportConflict {
+                    line: 5,
+                    kind: duplicate
+                },
+            ]
+        }
+    );
+    assert_eq!(stored(store, &first).await.licence, first);
+    // Re-importing the file reports the same duplicates, and everything else unchanged.
+    let again = store
+        .import_batch(source, &records(&lines, authority_id))
+        .await
+        .expect("import again");
+    assert_eq!(again.inserted, 0);
+    assert_eq!(again.unchanged, 2);
+    assert_eq!(again.conflicts, outcome.conflicts);
+}
+
+/// A file number repeated in a later batch of the same file names the line of the stored record.
+pub async fn duplicate_across_batches_names_the_first_line<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let first = licence(1, 1, &tianjin());
+    let batch_one = vec![(2, first.clone()), (3, licence(2, 1, &tianjin()))];
+    let batch_two = vec![
+        (4, licence(3, 1, &tianjin())),
+        (5, with_status(&first, "D")),
+    ];
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    store
+        .import_batch(source, &records(&batch_one, authority_id))
+        .await
+        .expect("batch one");
+
+    let outcome = store
+        .import_batch(source, &records(&batch_two, authority_id))
+        .await
+        .expect("batch two");
+
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 1,
+            unchanged: 0,
+            conflicts: vec![ImportConflict {
+                line: 5,
+                kind: ConflictKind::DuplicateInFile { first_line: 2 }
+            }]
+        }
+    );
+    assert_eq!(stored(store, &first).await.licence, first);
+}
+
+/// The same record in another file (another hash, other line) is unchanged.
+pub async fn same_record_from_another_file_is_unchanged<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let first_file = file_of_ten();
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    import_all(store, source, &first_file, authority_id, 10).await;
+    // The second file holds three of the same records on other lines, and one new record.
+    let second_file = vec![
+        (2, licence(11, 1, &tianjin())),
+        (3, first_file[4].1.clone()),
+        (4, first_file[0].1.clone()),
+        (5, first_file[9].1.clone()),
+    ];
+
+    let other = store.begin_import(sha(2), at(5)).await.expect("begin");
+    let outcome = import_all(store, other, &second_file, authority_id, 10).await;
+
+    assert_ne!(other, source);
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 1,
+            unchanged: 3,
+            conflicts: vec![]
+        }
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 11);
+}
+
+/// Another file with a different record under a stored 档案编号 conflicts, and the stored licence stays.
+pub async fn different_record_with_a_stored_file_number_conflicts<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    import_all(store, source, &[(2, original.clone())], authority_id, 10).await;
+    let changed = vec![
+        (2, with_status(&original, "D")),
+        (3, licence(2, 1, &tianjin())),
+    ];
+
+    let other = store.begin_import(sha(2), at(5)).await.expect("begin");
+    let outcome = import_all(store, other, &changed, authority_id, 10).await;
+
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 1,
+            unchanged: 0,
+            conflicts: vec![ImportConflict {
+                line: 2,
+                kind: ConflictKind::DifferentRecordInRegistry
+            }]
+        }
+    );
+    assert_eq!(stored(store, &original).await.licence, original);
+}
+
+/// A licence inserted without import provenance is never "unchanged" for an import: it conflicts.
+pub async fn record_matching_a_licence_inserted_without_import_conflicts<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let outcome = import_all(store, source, &[(2, original.clone())], authority_id, 10).await;
+
+    assert_eq!(
+        outcome.conflicts,
+        [ImportConflict {
+            line: 2,
+            kind: ConflictKind::DifferentRecordInRegistry
+        }]
+    );
+    assert_eq!((outcome.inserted, outcome.unchanged), (0, 0));
+}
+
+/// A record whose authority id is unknown, or names another authority than the licence's, fails the whole batch.
+pub async fn import_refuses_a_mismatched_authority_id<S: Store>(store: &S) {
+    let tianjin_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let chengdu_id = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let lines = vec![
+        (2, licence(1, 1, &tianjin())),
+        (3, licence(2, 1, &tianjin())),
+    ];
+    let mut mismatched = records(&lines, tianjin_id);
+    mismatched[1].authority_id = chengdu_id;
+    let mut unknown = records(&lines, tianjin_id);
+    unknown[1].authority_id = AuthorityId(tianjin_id.0 + chengdu_id.0 + 1000);
+
+    let mismatched = store.import_batch(source, &mismatched).await;
+    let unknown = store.import_batch(source, &unknown).await;
+
+    assert!(
+        matches!(
+            mismatched,
+            Err(StoreError::Conflict {
+                constraint: "authority_id"
+            })
+        ),
+        "{mismatched:?}"
+    );
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound { what: "authority" })),
+        "{unknown:?}"
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+}
+
+/// `finish_import` records the totals of the last run; an unknown source is not found.
+pub async fn finish_import_records_the_totals<S: Store>(store: &S) {
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    store
+        .finish_import(source, at(10), 7, 0, 2)
+        .await
+        .expect("finish");
+    store
+        .finish_import(source, at(20), 0, 7, 2)
+        .await
+        .expect("finish again");
+
+    let runs = store.imports().await.expect("imports");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].started_at, at(0));
+    assert_eq!(runs[0].finished_at, Some(at(20)));
+    assert_eq!(
+        (runs[0].inserted, runs[0].unchanged, runs[0].rejected),
+        (0, 7, 2)
+    );
+    let res = store
+        .finish_import(ImportSourceId(source.0 + 1000), at(30), 0, 0, 0)
+        .await;
+    assert!(
+        matches!(res, Err(StoreError::NotFound { what: "import" })),
+        "{res:?}"
+    );
+}
+
+/// An update with the current version writes the licence, bumps the version and appends history, oldest first.
+pub async fn update_licence_bumps_version_and_appends_history<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+    let suspended = with_status(&original, "D");
+    let restored = with_status(&original, "A");
+
+    let v2 = store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &original, &suspended, 1),
+        )
+        .await
+        .expect("update");
+    let v3 = store
+        .update_licence(
+            v2,
+            &restored,
+            entry(ChangeKind::StatusChanged, &suspended, &restored, 2),
+        )
+        .await
+        .expect("update again");
+
+    assert_eq!((v2, v3), (2, 3));
+    let got = stored(store, &original).await;
+    assert_eq!((got.licence, got.version), (restored.clone(), 3));
+    let history = store
+        .history(original.file_number())
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 2);
+    assert!(history[0].id < history[1].id);
+    assert_eq!(&history[0].file_number, original.file_number());
+    assert_eq!(history[0].at, at(1));
+    assert_eq!(history[0].actor, "operator-7");
+    assert_eq!(history[0].reason, "conformance");
+    assert_eq!(history[0].kind, ChangeKind::StatusChanged);
+    assert_eq!(history[0].before, licence_summary(&original));
+    assert_eq!(history[0].after, licence_summary(&suspended));
+    assert_eq!(history[1].at, at(2));
+    assert_eq!(history[1].before, licence_summary(&suspended));
+    assert_eq!(history[1].after, licence_summary(&restored));
+}
+
+/// An update based on an old version fails with `StaleVersion` and writes neither licence nor history.
+pub async fn update_licence_with_stale_version_writes_nothing<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+    let suspended = with_status(&original, "D");
+    store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &original, &suspended, 1),
+        )
+        .await
+        .expect("update");
+
+    // A second writer still holding version 1.
+    let revoked = with_status(&original, "F");
+    let res = store
+        .update_licence(
+            1,
+            &revoked,
+            entry(ChangeKind::StatusChanged, &original, &revoked, 2),
+        )
+        .await;
+
+    assert!(matches!(res, Err(StoreError::StaleVersion)), "{res:?}");
+    let got = stored(store, &original).await;
+    assert_eq!((got.licence, got.version), (suspended, 2));
+    assert_eq!(
+        store
+            .history(original.file_number())
+            .await
+            .expect("history")
+            .len(),
+        1
+    );
+}
+
+/// Two writers racing from the same version: exactly one wins, the other gets `StaleVersion`.
+pub async fn concurrent_updates_from_one_version_let_exactly_one_win<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+    let suspended = with_status(&original, "D");
+    let revoked = with_status(&original, "F");
+
+    let (first, second) = tokio::join!(
+        store.update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &original, &suspended, 1),
+        ),
+        store.update_licence(
+            1,
+            &revoked,
+            entry(ChangeKind::StatusChanged, &original, &revoked, 2),
+        ),
+    );
+
+    let winner = match (&first, &second) {
+        (Ok(2), Err(StoreError::StaleVersion)) => &suspended,
+        (Err(StoreError::StaleVersion), Ok(2)) => &revoked,
+        other => panic!("expected one winner and one StaleVersion, got {other:?}"),
+    };
+    let got = stored(store, &original).await;
+    assert_eq!((&got.licence, got.version), (winner, 2));
+    let history = store
+        .history(original.file_number())
+        .await
+        .expect("history");
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].after, licence_summary(winner));
+}
+
+/// Updating a licence that is not stored fails with `NotFound` and appends no history.
+pub async fn update_of_unknown_licence_is_not_found<S: Store>(store: &S) {
+    store.ensure_authority(&tianjin()).await.expect("ensure");
+    let missing = licence(1, 1, &tianjin());
+    let suspended = with_status(&missing, "D");
+
+    let res = store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &missing, &suspended, 1),
+        )
+        .await;
+
+    assert!(
+        matches!(res, Err(StoreError::NotFound { what: "licence" })),
+        "{res:?}"
+    );
+    assert!(
+        store
+            .history(missing.file_number())
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+}
+
+/// An update to an authority that is not stored yet adds the authority and moves the licence's region.
+pub async fn update_licence_can_move_to_a_new_authority<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+    let mut fields = original.clone().into_fields();
+    fields.authority = chengdu();
+    fields.edition = 2;
+    let moved = Licence::new(fields).expect("a consistent licence");
+
+    store
+        .update_licence(1, &moved, entry(ChangeKind::Renewed, &original, &moved, 1))
+        .await
+        .expect("update");
+
+    assert_eq!(stored(store, &original).await.licence, moved);
+    let authorities = store.list_authorities().await.expect("list");
+    assert_eq!(authorities.len(), 2);
+    assert_eq!(authorities[1].authority, chengdu());
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].region, region(CHENGDU_CITY));
+}
+
+/// A licence without changes has no history, and neither has an unknown file number.
+pub async fn history_of_unknown_licence_is_empty<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let inserted = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&inserted, authority_id)
+        .await
+        .expect("insert");
+
+    assert!(
+        store
+            .history(inserted.file_number())
+            .await
+            .expect("history")
+            .is_empty()
+    );
+    assert!(
+        store
+            .history(&file_number(2))
+            .await
+            .expect("history")
+            .is_empty()
+    );
+}
+
+/// `set_rollout` adds or replaces the entry of its region; `rollout` lists entries by region.
+pub async fn rollout_set_is_an_upsert_by_region<S: Store>(store: &S) {
+    let tianjin_pilot = RolloutEntry {
+        region: region(TIANJIN_CITY),
+        enabled_from: date!(2021 - 06 - 01),
+        phase: "pilot".to_owned(),
+    };
+    let chengdu_late = RolloutEntry {
+        region: region(CHENGDU_CITY),
+        enabled_from: date!(2021 - 12 - 10),
+        phase: "nationwide".to_owned(),
+    };
+    let chengdu_pilot = RolloutEntry {
+        enabled_from: date!(2021 - 06 - 01),
+        phase: "pilot".to_owned(),
+        ..chengdu_late.clone()
+    };
+    assert!(store.rollout().await.expect("rollout").0.is_empty());
+
+    store.set_rollout(&chengdu_late).await.expect("set");
+    store.set_rollout(&tianjin_pilot).await.expect("set");
+    store.set_rollout(&chengdu_pilot).await.expect("upsert");
+
+    let schedule = store.rollout().await.expect("rollout");
+    assert_eq!(schedule.0, [tianjin_pilot, chengdu_pilot]);
+    assert_eq!(
+        schedule.enabled_from(region(CHENGDU_CITY)),
+        Some(date!(2021 - 06 - 01))
+    );
+}
+
+/// `region_counts` groups licences by region with the display-state breakdown and the rollout date.
+pub async fn region_counts_break_down_display_states<S: Store>(store: &S) {
+    let tianjin_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let chengdu_id = store.ensure_authority(&chengdu()).await.expect("ensure");
+    // 天津: two black (A, HI), one red (D), one invalid (L), one not displayed (F).
+    for (n, status) in [(1, "A"), (2, "HI"), (3, "D"), (4, "L"), (5, "F")] {
+        let l = with_status(&licence(n, 1, &tianjin()), status);
+        store.insert_licence(&l, tianjin_id).await.expect("insert");
+    }
+    // 成都: one black, imported, and one red (逾期未审 S).
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let chengdu_lines = vec![
+        (2, licence(6, 2, &chengdu())),
+        (3, with_status(&licence(7, 3, &chengdu()), "S")),
+    ];
+    import_all(store, source, &chengdu_lines, chengdu_id, 10).await;
+    store
+        .set_rollout(&RolloutEntry {
+            region: region(TIANJIN_CITY),
+            enabled_from: date!(2021 - 06 - 01),
+            phase: "pilot".to_owned(),
+        })
+        .await
+        .expect("set");
+
+    let counts = store.region_counts().await.expect("counts");
+
+    assert_eq!(counts.len(), 2);
+    let tianjin_count = counts[0];
+    assert_eq!(tianjin_count.region, region(TIANJIN_CITY));
+    assert_eq!(
+        (
+            tianjin_count.licences,
+            tianjin_count.black,
+            tianjin_count.red,
+            tianjin_count.invalid,
+            tianjin_count.not_displayed
+        ),
+        (5, 2, 1, 1, 1)
+    );
+    assert_eq!(tianjin_count.enabled_from, Some(date!(2021 - 06 - 01)));
+    let chengdu_count = counts[1];
+    assert_eq!(chengdu_count.region, region(CHENGDU_CITY));
+    assert_eq!(
+        (
+            chengdu_count.licences,
+            chengdu_count.black,
+            chengdu_count.red,
+            chengdu_count.invalid,
+            chengdu_count.not_displayed
+        ),
+        (2, 1, 1, 0, 0)
+    );
+    assert_eq!(chengdu_count.enabled_from, None);
+}
+
+/// The database itself refuses to update or delete history rows, whatever the caller.
+pub async fn history_is_append_only_in_the_database<B: Backend>(backend: &B) {
+    let store = backend.store();
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let original = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&original, authority_id)
+        .await
+        .expect("insert");
+    let suspended = with_status(&original, "D");
+    store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &original, &suspended, 1),
+        )
+        .await
+        .expect("update");
+    let before = store
+        .history(original.file_number())
+        .await
+        .expect("history");
+
+    let update = backend
+        .execute_raw("UPDATE licence_history SET reason = 'rewritten'")
+        .await;
+    let delete = backend.execute_raw("DELETE FROM licence_history").await;
+
+    assert!(update.is_err(), "UPDATE was allowed: {update:?}");
+    assert!(delete.is_err(), "DELETE was allowed: {delete:?}");
+    let after = store
+        .history(original.file_number())
+        .await
+        .expect("history");
+    assert_eq!(after, before);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_licences_are_distinct_records() {
+        let a = licence(1, 1, &tianjin());
+        let b = licence(2, 1, &tianjin());
+
+        assert_ne!(digest(&a), digest(&b));
+        assert_ne!(digest(&a), digest(&with_status(&a, "D")));
+        assert_eq!(a.citizen_id(), b.citizen_id());
+    }
+}

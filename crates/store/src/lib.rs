@@ -1,0 +1,27 @@
+//! The licence registry's storage interface: the [`Store`] trait, [`StoreError`] and the values they use.
+//!
+//! Use cases in `edl-app` are generic over [`Store`]; the backends `edl-store-sqlite` (an embedded file, the default)
+//! and `edl-store-postgres` implement it.
+//! [`StoreError`] is the only error a caller sees: backends map their driver errors into it.
+//! The principal values are [`StoredLicence`] (a licence with its optimistic-concurrency version),
+//! [`ImportRecord`] and [`BatchOutcome`] (idempotent bulk import with provenance), [`HistoryEntry`]
+//! (the append-only change log) and [`RegionCount`].
+//! [`backend`] holds the column encoding, import classification and count folding both SQL backends share.
+//! With the feature `conformance`, the `conformance` module and the `store_conformance_tests!` macro give every backend
+//! the same test suite.
+
+pub mod backend;
+mod error;
+mod store;
+mod types;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::{BoxError, StoreError};
+pub use store::Store;
+pub use types::{
+    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, ConflictKind, HistoryEntry,
+    ImportConflict, ImportRecord, ImportRun, ImportSourceId, NewHistoryEntry, RegionCount,
+    StoredLicence, licence_summary,
+};

@@ -1,0 +1,153 @@
+//! The [`Store`] trait: the registry's persistence in domain terms.
+
+use std::future::Future;
+
+use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
+use time::OffsetDateTime;
+
+use crate::{
+    AuthorityId, AuthorityRecord, BatchOutcome, HistoryEntry, ImportRecord, ImportRun,
+    ImportSourceId, NewHistoryEntry, RegionCount, StoreError, StoredLicence,
+};
+
+/// The licence registry's storage: authorities, licences with their history, imports and the rollout schedule.
+///
+/// Every backend (SQLite, PostgreSQL) implements it and passes the same conformance suite
+/// (`edl_store::conformance`, feature `conformance`).
+/// A store is a cheap handle around a connection pool: clone it freely.
+///
+/// Methods return futures that are `Send`, so use cases can run them on a multi-threaded runtime.
+/// No method returns personal data in an error.
+pub trait Store: Send + Sync + Clone + 'static {
+    /// Checks that the database answers.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    // Authorities.
+
+    /// Returns the id of the authority with this name, adding it first if it is new.
+    ///
+    /// Idempotent. Fails with [`StoreError::Conflict`] `{ constraint: "authority_region" }` if an authority with
+    /// the same name is stored with another region.
+    fn ensure_authority(
+        &self,
+        authority: &IssuingAuthority,
+    ) -> impl Future<Output = Result<AuthorityId, StoreError>> + Send;
+
+    /// Every stored authority, ordered by id.
+    fn list_authorities(
+        &self,
+    ) -> impl Future<Output = Result<Vec<AuthorityRecord>, StoreError>> + Send;
+
+    // Import.
+
+    /// Registers an import of the file with this SHA-256 and returns its source id.
+    ///
+    /// Idempotent: the same hash always gives the same id, so a restarted import continues under its first id
+    /// (and keeps its first `started_at`).
+    fn begin_import(
+        &self,
+        file_sha256: [u8; 32],
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<ImportSourceId, StoreError>> + Send;
+
+    /// Imports one batch of records from `source` in one transaction.
+    ///
+    /// Each record is classified:
+    /// - no licence with its 档案编号 (file number) is stored: inserted, with `source`, line and digest as provenance;
+    /// - an earlier record of `records` has the same file number: [`ConflictKind::DuplicateInFile`](crate::ConflictKind::DuplicateInFile) naming that record's line;
+    /// - the stored licence came from the same source and line: unchanged (a restarted import);
+    /// - the stored licence came from the same source but another line: `DuplicateInFile` naming the stored line;
+    /// - the stored licence came from another source with the same digest: unchanged;
+    /// - otherwise (another source and digest, or a licence inserted without provenance):
+    ///   [`ConflictKind::DifferentRecordInRegistry`](crate::ConflictKind::DifferentRecordInRegistry).
+    ///
+    /// Importing the same file again, whole or from any restart point, therefore stores each record exactly once.
+    ///
+    /// Every `authority_id` must name the record's licence authority (the licence's region is stored from it):
+    /// an unknown id fails the batch with [`StoreError::NotFound`] `{ what: "authority" }`, another authority's id
+    /// with [`StoreError::Conflict`] `{ constraint: "authority_id" }`; a failed batch writes nothing.
+    fn import_batch(
+        &self,
+        source: ImportSourceId,
+        records: &[ImportRecord<'_>],
+    ) -> impl Future<Output = Result<BatchOutcome, StoreError>> + Send;
+
+    /// Records that a run over `source` finished at `at` with these totals (replacing an earlier run's totals).
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "import" }` for an unknown source.
+    fn finish_import(
+        &self,
+        source: ImportSourceId,
+        at: OffsetDateTime,
+        inserted: u64,
+        unchanged: u64,
+        rejected: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Every import source, ordered by id.
+    fn imports(&self) -> impl Future<Output = Result<Vec<ImportRun>, StoreError>> + Send;
+
+    // Licences.
+
+    /// Adds one licence without import provenance (for tests and demos), at version 1.
+    ///
+    /// Fails with [`StoreError::Conflict`] `{ constraint: "file_number" }` if the file number is taken.
+    fn insert_licence(
+        &self,
+        licence: &Licence,
+        authority_id: AuthorityId,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The licence with this 档案编号 (file number), if stored.
+    fn licence(
+        &self,
+        file_number: &FileNumber,
+    ) -> impl Future<Output = Result<Option<StoredLicence>, StoreError>> + Send;
+
+    /// Every licence of the holder with this 证号 (citizen id), ordered by file number.
+    fn licences_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> impl Future<Output = Result<Vec<StoredLicence>, StoreError>> + Send;
+
+    /// Replaces the stored licence with the same file number and appends `entry` to its history, in one transaction.
+    ///
+    /// The write happens only if the stored version is still `expected_version`; it returns the new version
+    /// (`expected_version + 1`).
+    /// Fails with [`StoreError::StaleVersion`] if the licence changed in the meantime and with
+    /// [`StoreError::NotFound`] `{ what: "licence" }` if there is no such licence; neither writes anything.
+    /// A licence whose authority is not stored yet adds it as [`Store::ensure_authority`] would.
+    fn update_licence(
+        &self,
+        expected_version: i64,
+        licence: &Licence,
+        entry: NewHistoryEntry,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
+
+    /// The change history of a licence, oldest first (in the order entries were appended).
+    ///
+    /// History is append-only: there is no way to change or remove an entry, and backends make the database refuse it too.
+    fn history(
+        &self,
+        file_number: &FileNumber,
+    ) -> impl Future<Output = Result<Vec<HistoryEntry>, StoreError>> + Send;
+
+    /// How many licences are stored.
+    fn count_licences(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    // Rollout.
+
+    /// Adds the rollout entry for its region, or replaces the region's entry.
+    fn set_rollout(
+        &self,
+        entry: &RolloutEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The rollout schedule: every entry, ordered by region.
+    fn rollout(&self) -> impl Future<Output = Result<RolloutSchedule, StoreError>> + Send;
+
+    /// Licence counts per licence region, ordered by region, with the display-state breakdown of their status
+    /// (from [`StatusSet::display_state`](edl_domain::StatusSet::display_state), so expiry is not considered)
+    /// and the region's rollout date.
+    fn region_counts(&self) -> impl Future<Output = Result<Vec<RegionCount>, StoreError>> + Send;
+}

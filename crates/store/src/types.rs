@@ -1,0 +1,219 @@
+//! The values the [`Store`](crate::Store) trait takes and returns: ids, import records and outcomes, history, counts.
+
+use edl_domain::{FileNumber, IssuingAuthority, Licence, RegionCode};
+use time::{Date, OffsetDateTime};
+
+/// The database id of an issuing authority (发证机关).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AuthorityId(pub i64);
+
+/// An issuing authority as stored, with its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorityRecord {
+    /// The database id.
+    pub id: AuthorityId,
+    /// The authority's name and region.
+    pub authority: IssuingAuthority,
+}
+
+/// A licence as stored, with the version that optimistic updates compare against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredLicence {
+    /// The licence.
+    pub licence: Licence,
+    /// Starts at 1 and grows by one with every [`Store::update_licence`](crate::Store::update_licence).
+    pub version: i64,
+}
+
+/// The database id of one import source: a registry file, identified by its SHA-256.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ImportSourceId(pub i64);
+
+/// One parsed row of a registry file, handed to [`Store::import_batch`](crate::Store::import_batch).
+#[derive(Clone, Copy, Debug)]
+pub struct ImportRecord<'a> {
+    /// The 1-based physical line where the record starts in its file.
+    pub line: u64,
+    /// The licence the row describes.
+    pub licence: &'a Licence,
+    /// The id of the licence's issuing authority, from [`Store::ensure_authority`](crate::Store::ensure_authority).
+    pub authority_id: AuthorityId,
+    /// A digest of the canonical encoding of the licence (edl-csv's `ParsedRow::digest`).
+    pub digest: [u8; 16],
+}
+
+/// What one [`Store::import_batch`](crate::Store::import_batch) did with its records.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Records that became new licences.
+    pub inserted: u64,
+    /// Records already in the registry exactly as given: from an earlier run of the same file, or from another file.
+    pub unchanged: u64,
+    /// Records that were not written, ordered by line.
+    pub conflicts: Vec<ImportConflict>,
+}
+
+/// A record that was not imported, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportConflict {
+    /// The line of the refused record.
+    pub line: u64,
+    /// Why it was refused.
+    pub kind: ConflictKind,
+}
+
+/// Why an import record was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConflictKind {
+    /// The same file already has a record with this 档案编号 (file number), first at `first_line`.
+    DuplicateInFile {
+        /// The line of the record that was kept.
+        first_line: u64,
+    },
+    /// The registry already holds a different licence under this 档案编号 (file number), from another source.
+    DifferentRecordInRegistry,
+}
+
+/// What kind of change a history entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChangeKind {
+    /// The status letters changed (for example 暂扣 D added).
+    StatusChanged,
+    /// Points (记分) were added.
+    PointsAdded,
+    /// The licence was renewed or changed (换证): new validity, classes or authority.
+    Renewed,
+}
+
+impl ChangeKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ChangeKind; 3] = [Self::StatusChanged, Self::PointsAdded, Self::Renewed];
+
+    /// The stable name stored in the database (`status_changed`, `points_added`, `renewed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::StatusChanged => "status_changed",
+            Self::PointsAdded => "points_added",
+            Self::Renewed => "renewed",
+        }
+    }
+
+    /// The kind named by [`ChangeKind::as_str`], if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == s)
+    }
+}
+
+/// One entry of a licence's append-only change history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// The database id; ids grow in the order entries were appended.
+    pub id: i64,
+    /// The licence the entry belongs to.
+    pub file_number: FileNumber,
+    /// When the change was made, as given by the caller's clock.
+    pub at: OffsetDateTime,
+    /// Who made the change (an operator or system name, never a citizen's data).
+    pub actor: String,
+    /// Why the change was made.
+    pub reason: String,
+    /// What kind of change it was.
+    pub kind: ChangeKind,
+    /// A short summary of the licence before the change, without personal data (see [`licence_summary`]).
+    pub before: String,
+    /// A short summary of the licence after the change, without personal data.
+    pub after: String,
+}
+
+/// A history entry to append with [`Store::update_licence`](crate::Store::update_licence).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHistoryEntry {
+    /// When the change was made.
+    pub at: OffsetDateTime,
+    /// Who made the change.
+    pub actor: String,
+    /// Why the change was made.
+    pub reason: String,
+    /// What kind of change it was.
+    pub kind: ChangeKind,
+    /// A short summary of the licence before the change, without personal data.
+    pub before: String,
+    /// A short summary of the licence after the change, without personal data.
+    pub after: String,
+}
+
+impl NewHistoryEntry {
+    /// An entry describing the change from `before` to `after` with [`licence_summary`].
+    pub fn describing(
+        at: OffsetDateTime,
+        actor: impl Into<String>,
+        reason: impl Into<String>,
+        kind: ChangeKind,
+        before: &Licence,
+        after: &Licence,
+    ) -> Self {
+        Self {
+            at,
+            actor: actor.into(),
+            reason: reason.into(),
+            kind,
+            before: licence_summary(before),
+            after: licence_summary(after),
+        }
+    }
+}
+
+/// A short summary of the parts of a licence that change, without personal data.
+///
+/// For example `status=A points=3 classes=C1 valid=2020-01-01..2026-01-01 authority=120100 edition=1`.
+pub fn licence_summary(licence: &Licence) -> String {
+    format!(
+        "status={} points={} classes={} valid={}..{} authority={} edition={}",
+        licence.status(),
+        licence.points().total(),
+        licence.classes(),
+        licence.validity().start(),
+        licence.validity().end(),
+        licence.authority().region,
+        licence.edition(),
+    )
+}
+
+/// How many licences a region holds, broken down by what their credential would display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RegionCount {
+    /// The licences' region (their issuing authority's region).
+    pub region: RegionCode,
+    /// All licences of the region.
+    pub licences: u64,
+    /// Licences whose status displays a black QR code (normal use).
+    pub black: u64,
+    /// Licences whose status displays a red QR code (a restriction applies).
+    pub red: u64,
+    /// Licences whose status makes the credential invalid.
+    pub invalid: u64,
+    /// Licences whose status means no credential is displayed at all.
+    pub not_displayed: u64,
+    /// When electronic licences were enabled for the region, from the rollout schedule.
+    pub enabled_from: Option<Date>,
+}
+
+/// One run of [`Store::begin_import`](crate::Store::begin_import) … [`Store::finish_import`](crate::Store::finish_import) for a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ImportRun {
+    /// The import source id.
+    pub id: ImportSourceId,
+    /// The SHA-256 of the whole file.
+    pub file_sha256: [u8; 32],
+    /// When the file was first imported.
+    pub started_at: OffsetDateTime,
+    /// When the last run over the file finished, if one did.
+    pub finished_at: Option<OffsetDateTime>,
+    /// Records inserted, as reported by the last finished run.
+    pub inserted: u64,
+    /// Records found unchanged, as reported by the last finished run.
+    pub unchanged: u64,
+    /// Records rejected (unparseable rows and conflicts), as reported by the last finished run.
+    pub rejected: u64,
+}
