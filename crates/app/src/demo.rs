@@ -12,6 +12,10 @@ use crate::Clock;
 /// The seed of the demo data set, so every demo shows the same licences.
 pub const DEMO_SEED: u64 = 2021;
 
+/// The date the demo data set describes (as `edl gen-licences --as-of`): fixed, so that the demo set
+/// is the same whatever day it is created and [`demo_examples`] names licences that exist.
+pub const DEMO_AS_OF: time::Date = time::macros::date!(2026 - 01 - 01);
+
 /// What seeding did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DemoOutcome {
@@ -61,7 +65,7 @@ pub async fn seed_demo<S: Store>(
     let source_hash: [u8; 32] =
         Sha256::digest(format!("edl demo data seed={DEMO_SEED} count={count}")).into();
     let source = store.begin_import(source_hash, clock.now()).await?;
-    let mut generator = Generator::new(DEMO_SEED, clock.today());
+    let mut generator = Generator::new(DEMO_SEED, DEMO_AS_OF);
     let mut written = 0u64;
     let mut line = 1u64;
     while written < count {
@@ -103,4 +107,30 @@ pub async fn seed_demo<S: Store>(
         authorities: ids.len(),
         rollout_entries: phases.len(),
     })
+}
+
+/// A few licences of the demo set worth looking at: the first that shows a black QR code, the first
+/// red one and the first that is no longer displayed, with their display state as of `today`.
+pub fn demo_examples(
+    today: time::Date,
+    count: u64,
+) -> Vec<(edl_domain::FileNumber, edl_domain::DisplayState)> {
+    use edl_domain::DisplayState;
+    let mut wanted = vec![
+        DisplayState::BlackQr,
+        DisplayState::RedQr,
+        DisplayState::NotDisplayed,
+    ];
+    let mut found = Vec::new();
+    for licence in Generator::new(DEMO_SEED, DEMO_AS_OF).take(count as usize) {
+        let state = licence.display_state(today);
+        if let Some(i) = wanted.iter().position(|w| *w == state) {
+            wanted.remove(i);
+            found.push((licence.file_number().clone(), state));
+            if wanted.is_empty() {
+                break;
+            }
+        }
+    }
+    found
 }

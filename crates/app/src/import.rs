@@ -7,7 +7,7 @@
 //! stopped half-way and run again ends with every record exactly once (the store recognises rows
 //! it already holds from the same file and line).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -20,6 +20,7 @@ use edl_store::{
     AuthorityId, BatchOutcome, ConflictKind, ImportRecord, ImportSourceId, Store, StoreError,
 };
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::Clock;
 
@@ -30,13 +31,17 @@ pub struct ImportOptions {
     pub encoding: EncodingChoice,
     /// Rows per transaction.
     pub batch_size: usize,
+    /// Batches written concurrently (each in its own transaction). PostgreSQL uses one server process
+    /// per connection, so two writers use two cores; SQLite serialises writers, so one is enough there.
+    pub writers: usize,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
         ImportOptions {
             encoding: EncodingChoice::Auto,
-            batch_size: 5_000,
+            batch_size: 10_000,
+            writers: 1,
         }
     }
 }
@@ -92,12 +97,15 @@ pub enum ImportError {
         #[source]
         source: edl_csv::ReadError,
     },
+    /// A writer task failed unexpectedly (a bug); nothing of its batch was committed.
+    #[error("a batch writer failed: {0}")]
+    Writer(String),
     /// The reject report could not be written.
     #[error("cannot write the reject report: {0}")]
     Rejects(#[source] io::Error),
-    /// The database failed; rows before `line` are committed.
+    /// The database failed on the batch starting at `line`; batches that finished before are committed.
     #[error(
-        "the database failed at the batch starting at line {line} ({source}); rows before it are committed, run the same import again to continue"
+        "the database failed on the batch starting at line {line} ({source}); finished batches are committed: run the same import again to continue without duplicates"
     )]
     Store {
         /// First line of the batch that failed.
@@ -216,13 +224,41 @@ pub async fn import_file<S: Store, W: Write>(
         .map(|record| (record.authority.name.clone(), record.id))
         .collect();
 
-    while let Some(batch) = rx.recv().await {
-        let batch = batch.map_err(format_err)?;
-        let line = batch.first_line;
-        let rows_in_batch = (batch.good.len() + batch.rejected.len()) as u64;
-        let mut rejected = batch.rejected;
+    // Up to `writers` batches are written concurrently, each in its own transaction; results are taken
+    // in batch order so the reject report and the progress stay in file order.
+    let writers = options.writers.max(1);
+    let mut in_flight: VecDeque<JoinHandle<Result<Written, ImportError>>> = VecDeque::new();
+    let mut finish = |written: Written, counts: &mut ImportProgress| -> Result<(), ImportError> {
+        for (line, code, reason) in &written.rejected {
+            rejects
+                .write(*line, code, reason)
+                .map_err(ImportError::Rejects)?;
+        }
+        counts.rows += written.rows;
+        counts.inserted += written.inserted;
+        counts.unchanged += written.unchanged;
+        counts.rejected += written.rejected.len() as u64;
+        counts.bytes_read = bytes_read.load(Ordering::Relaxed);
+        progress(counts);
+        Ok(())
+    };
+    let abort_all = |in_flight: &mut VecDeque<JoinHandle<Result<Written, ImportError>>>| {
+        for handle in in_flight.drain(..) {
+            handle.abort();
+        }
+    };
 
-        // Resolve each row's issuing authority to its id, registering new ones.
+    while let Some(batch) = rx.recv().await {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => {
+                abort_all(&mut in_flight);
+                return Err(format_err(e));
+            }
+        };
+        let line = batch.first_line;
+
+        // Resolve each row's issuing authority to its id, registering new ones (sequentially: few and cached).
         let mut authority_ids = Vec::with_capacity(batch.good.len());
         for row in &batch.good {
             let authority = row.licence.authority();
@@ -237,58 +273,40 @@ pub async fn import_file<S: Store, W: Write>(
                         Some(id)
                     }
                     Err(StoreError::Conflict { .. }) => None,
-                    Err(source) => return Err(ImportError::Store { line, source }),
+                    Err(source) => {
+                        abort_all(&mut in_flight);
+                        return Err(ImportError::Store { line, source });
+                    }
                 },
             };
             authority_ids.push(id);
         }
-        let mut records = Vec::with_capacity(batch.good.len());
-        for (row, id) in batch.good.iter().zip(&authority_ids) {
-            match id {
-                Some(authority_id) => records.push(ImportRecord {
-                    line: row.line,
-                    licence: &row.licence,
-                    authority_id: *authority_id,
-                    digest: row.digest,
-                }),
-                None => rejected.push((
-                    row.line,
-                    "authority_region".to_owned(),
-                    "发证机关 is already registered with another 发证机关地区代码".to_owned(),
-                )),
+
+        if in_flight.len() >= writers {
+            let oldest = in_flight
+                .pop_front()
+                .expect("in_flight holds `writers` >= 1 handles");
+            match join_written(oldest).await {
+                Ok(written) => finish(written, &mut counts)?,
+                Err(e) => {
+                    abort_all(&mut in_flight);
+                    return Err(e);
+                }
             }
         }
-
-        let outcome: BatchOutcome = store
-            .import_batch(source, &records)
-            .await
-            .map_err(|source| ImportError::Store { line, source })?;
-        for conflict in &outcome.conflicts {
-            let (code, reason) = match conflict.kind {
-                ConflictKind::DuplicateInFile { first_line } => (
-                    "duplicate_file_number",
-                    format!("档案编号 appears again in this file (first at line {first_line})"),
-                ),
-                ConflictKind::DifferentRecordInRegistry => (
-                    "file_number_in_registry",
-                    "档案编号 is already in the registry with different data".to_owned(),
-                ),
-            };
-            rejected.push((conflict.line, code.to_owned(), reason));
+        let store = store.clone();
+        in_flight.push_back(tokio::spawn(async move {
+            write_batch(&store, source, batch, authority_ids).await
+        }));
+    }
+    while let Some(handle) = in_flight.pop_front() {
+        match join_written(handle).await {
+            Ok(written) => finish(written, &mut counts)?,
+            Err(e) => {
+                abort_all(&mut in_flight);
+                return Err(e);
+            }
         }
-        rejected.sort_by_key(|(line, _, _)| *line);
-        for (line, code, reason) in &rejected {
-            rejects
-                .write(*line, code, reason)
-                .map_err(ImportError::Rejects)?;
-        }
-
-        counts.rows += rows_in_batch;
-        counts.inserted += outcome.inserted;
-        counts.unchanged += outcome.unchanged;
-        counts.rejected += rejected.len() as u64;
-        counts.bytes_read = bytes_read.load(Ordering::Relaxed);
-        progress(&counts);
     }
     parser
         .await
@@ -314,6 +332,76 @@ pub async fn import_file<S: Store, W: Write>(
         new_authorities,
         source,
     })
+}
+
+/// What writing one batch produced.
+struct Written {
+    rows: u64,
+    inserted: u64,
+    unchanged: u64,
+    /// Every refused row of the batch, in line order.
+    rejected: Vec<(u64, String, String)>,
+}
+
+/// Writes one batch in one transaction and classifies its rows.
+async fn write_batch<S: Store>(
+    store: &S,
+    source: ImportSourceId,
+    batch: Batch,
+    authority_ids: Vec<Option<AuthorityId>>,
+) -> Result<Written, ImportError> {
+    let line = batch.first_line;
+    let rows = (batch.good.len() + batch.rejected.len()) as u64;
+    let mut rejected = batch.rejected;
+    let mut records = Vec::with_capacity(batch.good.len());
+    for (row, id) in batch.good.iter().zip(&authority_ids) {
+        match id {
+            Some(authority_id) => records.push(ImportRecord {
+                line: row.line,
+                licence: &row.licence,
+                authority_id: *authority_id,
+                digest: row.digest,
+            }),
+            None => rejected.push((
+                row.line,
+                "authority_region".to_owned(),
+                "发证机关 is already registered with another 发证机关地区代码".to_owned(),
+            )),
+        }
+    }
+    let outcome: BatchOutcome = store
+        .import_batch(source, &records)
+        .await
+        .map_err(|source| ImportError::Store { line, source })?;
+    for conflict in &outcome.conflicts {
+        let (code, reason) = match conflict.kind {
+            ConflictKind::DuplicateInFile { first_line } => (
+                "duplicate_file_number",
+                format!("档案编号 appears again in this file (first at line {first_line})"),
+            ),
+            ConflictKind::DifferentRecordInRegistry => (
+                "file_number_in_registry",
+                "档案编号 is already in the registry with different data".to_owned(),
+            ),
+        };
+        rejected.push((conflict.line, code.to_owned(), reason));
+    }
+    rejected.sort_by_key(|(line, _, _)| *line);
+    Ok(Written {
+        rows,
+        inserted: outcome.inserted,
+        unchanged: outcome.unchanged,
+        rejected,
+    })
+}
+
+/// Waits for a writer task; a panicked task becomes an error instead of a panic here.
+async fn join_written(
+    handle: JoinHandle<Result<Written, ImportError>>,
+) -> Result<Written, ImportError> {
+    handle
+        .await
+        .unwrap_or_else(|join| Err(ImportError::Writer(join.to_string())))
 }
 
 /// The parser thread: reads rows and sends them in batches.

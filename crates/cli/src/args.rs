@@ -97,9 +97,12 @@ pub(crate) struct ImportArgs {
     /// Where to write the reject report (default: FILE.rejects.csv next to the input).
     #[arg(long)]
     pub(crate) rejects: Option<PathBuf>,
-    /// Rows per transaction.
-    #[arg(long, default_value_t = 5_000)]
-    pub(crate) batch_size: usize,
+    /// Rows per transaction (default: 50000 on SQLite, 10000 on PostgreSQL).
+    #[arg(long)]
+    pub(crate) batch_size: Option<usize>,
+    /// Batches written concurrently (default: 1 on SQLite, which serialises writers; 2 on PostgreSQL).
+    #[arg(long)]
+    pub(crate) writers: Option<usize>,
     /// Do not draw a progress bar.
     #[arg(long)]
     pub(crate) no_progress: bool,

@@ -23,6 +23,14 @@ use time::Date;
 
 use crate::args::*;
 
+/// `println!` that does not panic when standard output is closed (`edl … | head`): a closed pipe means
+/// nobody reads the rest, so the line is dropped.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(io::stdout(), $($arg)*);
+    }};
+}
+
 /// Runs one command to completion.
 pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -105,19 +113,24 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = app.local_addr()?;
     tracing::info!(%addr, "listening");
-    println!(
+    outln!(
         "edl serve: http://{addr}/  (database: {})",
         settings.database_url
     );
     if args.demo {
-        println!(
+        outln!(
             "  demo data: synthetic licences, demo issuing authorities and the 2021 rollout phases."
         );
-        println!(
-            "  try: edl licence show --file-number <one from the landing page's region list> (see `edl stats regions`)"
-        );
+        for (number, state) in
+            edl_app::demo::demo_examples(SystemClock.today(), settings.demo_licences)
+        {
+            outln!(
+                "  example ({state:?}): edl licence show --file-number {}",
+                number.as_str()
+            );
+        }
     }
-    println!("  Ctrl-C stops the service.");
+    outln!("  Ctrl-C stops the service.");
     app.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -129,7 +142,7 @@ async fn migrate(args: MigrateArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot open the registry at {url}"))?;
     let versions = store.applied_migrations().await?;
-    println!(
+    outln!(
         "{url}: schema up to date ({} migration{} applied: {})",
         versions.len(),
         if versions.len() == 1 { "" } else { "s" },
@@ -146,7 +159,10 @@ async fn import(args: ImportArgs) -> Result<()> {
     let size = std::fs::metadata(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?
         .len();
-    let store = open(&args.db).await?;
+    let url = database_url(&args.db)?;
+    let store = AnyStore::open(&url)
+        .await
+        .with_context(|| format!("cannot open the registry at {url}"))?;
     let rejects_path = args.rejects.clone().unwrap_or_else(|| {
         let mut name = args.file.as_os_str().to_owned();
         name.push(".rejects.csv");
@@ -161,8 +177,20 @@ async fn import(args: ImportArgs) -> Result<()> {
             EncodingArg::Utf8 => EncodingChoice::Utf8,
             EncodingArg::Gbk => EncodingChoice::Gbk,
         },
-        batch_size: args.batch_size,
+        // SQLite writes fastest in large transactions (fewer WAL pages per row) and serialises writers;
+        // PostgreSQL gains from a second server process. See BENCHMARKS.md.
+        batch_size: args.batch_size.unwrap_or(match url {
+            DatabaseUrl::Sqlite(_) => 50_000,
+            DatabaseUrl::Postgres(_) => 10_000,
+        }),
+        writers: args.writers.unwrap_or(match url {
+            DatabaseUrl::Sqlite(_) => 1,
+            DatabaseUrl::Postgres(_) => 2,
+        }),
     };
+    if options.batch_size == 0 || options.writers == 0 {
+        bail!("--batch-size and --writers must be at least 1");
+    }
     let bar = ProgressBar::with_draw_target(
         Some(size),
         if args.no_progress {
@@ -197,7 +225,7 @@ async fn import(args: ImportArgs) -> Result<()> {
     let summary = summary?;
     let secs = started.elapsed().as_secs_f64();
     let p = &summary.progress;
-    println!(
+    outln!(
         "imported {} ({}): {} records in {:.1} s ({:.0} records/s): {} new, {} already present, {} rejected",
         args.file.display(),
         match summary.encoding {
@@ -212,13 +240,14 @@ async fn import(args: ImportArgs) -> Result<()> {
         p.rejected
     );
     for authority in &summary.new_authorities {
-        println!(
+        outln!(
             "  new issuing authority registered: {} ({})",
-            authority.name, authority.region
+            authority.name,
+            authority.region
         );
     }
     if p.rejected > 0 {
-        println!(
+        outln!(
             "  rejected rows are listed with line numbers and reasons in {}",
             rejects_path.display()
         );
@@ -249,40 +278,40 @@ fn gen_licences(args: GenArgs) -> Result<()> {
 
 fn print_licence(licence: &Licence, version: i64, today: Date) {
     let v = licence.validity();
-    println!("档案编号 file number   {}", licence.file_number().as_str());
-    println!("证号 citizen ID        {}", licence.citizen_id().as_str());
-    println!("姓名 name              {}", licence.name());
-    println!("性别 sex               {}", licence.sex());
-    println!("国籍 nationality       {}", licence.nationality());
-    println!("出生日期 birth date    {}", licence.birth_date());
-    println!("住址 address           {}", licence.address());
-    println!("初次领证 first issue   {}", licence.first_issue());
-    println!(
+    outln!("档案编号 file number   {}", licence.file_number().as_str());
+    outln!("证号 citizen ID        {}", licence.citizen_id().as_str());
+    outln!("姓名 name              {}", licence.name());
+    outln!("性别 sex               {}", licence.sex());
+    outln!("国籍 nationality       {}", licence.nationality());
+    outln!("出生日期 birth date    {}", licence.birth_date());
+    outln!("住址 address           {}", licence.address());
+    outln!("初次领证 first issue   {}", licence.first_issue());
+    outln!(
         "准驾车型 classes       {} (permits {})",
         licence.classes(),
         licence.classes().implied()
     );
-    println!("有效期限 validity      {} 至 {}", v.start(), v.end());
-    println!(
+    outln!("有效期限 validity      {} 至 {}", v.start(), v.end());
+    outln!(
         "发证机关 authority     {} ({})",
         licence.authority().name,
         licence.authority().region
     );
-    println!(
+    outln!(
         "状态 status            {} → {:?}",
         licence.status(),
         licence.display_state(today)
     );
-    println!(
+    outln!(
         "累积记分 points        {} (cycle from {})",
         licence.points_as_of(today),
         licence.points().cycle_start()
     );
     match licence.claim_eligibility(today) {
-        Ok(()) => println!("申领 claim             allowed (if the region is open)"),
-        Err(refusal) => println!("申领 claim             refused: {refusal}"),
+        Ok(()) => outln!("申领 claim             allowed (if the region is open)"),
+        Err(refusal) => outln!("申领 claim             refused: {refusal}"),
     }
-    println!(
+    outln!(
         "换证次 edition         {}   (record version {version})",
         licence.edition()
     );
@@ -313,7 +342,7 @@ async fn licence(command: LicenceCommand) -> Result<()> {
             }
             for (i, stored) in found.iter().enumerate() {
                 if i > 0 {
-                    println!();
+                    outln!();
                 }
                 print_licence(&stored.licence, stored.version, clock.today());
             }
@@ -372,12 +401,17 @@ async fn licence(command: LicenceCommand) -> Result<()> {
             }
             let history = store.history(&n).await?;
             if history.is_empty() {
-                println!("no changes recorded since import");
+                outln!("no changes recorded since import");
             }
             for entry in history {
-                println!(
+                outln!(
                     "{}  {:?}  by {}  reason: {}\n    before: {}\n    after:  {}",
-                    entry.at, entry.kind, entry.actor, entry.reason, entry.before, entry.after
+                    entry.at,
+                    entry.kind,
+                    entry.actor,
+                    entry.reason,
+                    entry.before,
+                    entry.after
                 );
             }
         }
@@ -397,8 +431,8 @@ async fn change_licence(
     let actor = Actor::parse(&who.by)?;
     let reason = Reason::parse(&who.reason)?;
     let after = apply_change(&store, &clock, &n, &change, &actor, &reason).await?;
-    println!("recorded: {}", edl_app::changes::summary(&after));
-    println!(
+    outln!("recorded: {}", edl_app::changes::summary(&after));
+    outln!(
         "display: {:?}; claim: {}",
         after.display_state(clock.today()),
         match after.claim_eligibility(clock.today()) {
@@ -416,11 +450,11 @@ async fn authority(command: AuthorityCommand) -> Result<()> {
             let mut list = store.list_authorities().await?;
             list.sort_by_key(|a| a.authority.region);
             for record in list {
-                println!(
+                outln!(
                     "{:>5}  {}  {}  {}",
                     record.id.0,
                     record.authority.region,
-                    record.authority.region.name(),
+                    record.authority.region.full_name(),
                     record.authority.name
                 );
             }
@@ -432,7 +466,7 @@ async fn authority(command: AuthorityCommand) -> Result<()> {
             };
             let store = open(&db).await?;
             let id = store.ensure_authority(&authority).await?;
-            println!("authority {} registered as {}", authority.name, id.0);
+            outln!("authority {} registered as {}", authority.name, id.0);
         }
     }
     Ok(())
@@ -453,10 +487,10 @@ async fn rollout(command: RolloutCommand) -> Result<()> {
             };
             let store = open(&db).await?;
             store.set_rollout(&entry).await?;
-            println!(
+            outln!(
                 "{} {} open for claiming from {} ({})",
                 entry.region,
-                entry.region.name(),
+                entry.region.full_name(),
                 entry.enabled_from,
                 entry.phase
             );
@@ -467,11 +501,11 @@ async fn rollout(command: RolloutCommand) -> Result<()> {
             let mut entries = schedule.entries().to_vec();
             entries.sort_by_key(|e| (e.enabled_from, e.region));
             for e in entries {
-                println!(
+                outln!(
                     "{}  {}  {}  {}",
                     e.enabled_from,
                     e.region,
-                    e.region.name(),
+                    e.region.full_name(),
                     e.phase
                 );
             }
@@ -489,9 +523,15 @@ async fn stats(command: StatsCommand) -> Result<()> {
             let mut counts = store.region_counts().await?;
             counts.sort_by_key(|c| c.region);
             let total: u64 = counts.iter().map(|c| c.licences).sum();
-            println!(
-                "{:<8} {:<14} {:>9} {:>9} {:>7} {:>7} {:>7}  claiming",
-                "region", "name", "licences", "black", "red", "invalid", "hidden"
+            outln!(
+                "{:<8} {:>9} {:>9} {:>7} {:>7} {:>7}  {:<22} name",
+                "region",
+                "licences",
+                "black",
+                "red",
+                "invalid",
+                "hidden",
+                "claiming"
             );
             for c in &counts {
                 let claiming = match schedule.enabled_from(c.region) {
@@ -499,19 +539,19 @@ async fn stats(command: StatsCommand) -> Result<()> {
                     Some(d) => format!("from {d}"),
                     None => "not scheduled".to_owned(),
                 };
-                println!(
-                    "{:<8} {:<14} {:>9} {:>9} {:>7} {:>7} {:>7}  {}",
+                outln!(
+                    "{:<8} {:>9} {:>9} {:>7} {:>7} {:>7}  {:<22} {}",
                     c.region,
-                    c.region.name(),
                     c.licences,
                     c.black,
                     c.red,
                     c.invalid,
                     c.not_displayed,
-                    claiming
+                    claiming,
+                    c.region.full_name(),
                 );
             }
-            println!("total {total} licences in {} regions", counts.len());
+            outln!("total {total} licences in {} regions", counts.len());
         }
     }
     Ok(())

@@ -89,6 +89,26 @@ impl RegionCode {
         lookup(self.0).unwrap_or("")
     }
 
+    /// The name a person reads: the province's name followed by the prefecture's and the county's,
+    /// skipping the table's placeholders (`市辖区` and `县` under the municipalities), e.g. `四川省成都市`
+    /// for 510100, `北京市` for 110100 and `北京市朝阳区` for 110105.
+    pub fn full_name(self) -> String {
+        let mut out = String::from(self.province().name());
+        let mut push = |code: RegionCode| {
+            let name = code.name();
+            if !matches!(name, "市辖区" | "县") {
+                out.push_str(name);
+            }
+        };
+        if let Some(prefecture) = self.prefecture() {
+            push(prefecture);
+        }
+        if self.level() == RegionLevel::County {
+            push(self);
+        }
+        out
+    }
+
     /// Province, prefecture or county, from the code's shape.
     pub fn level(self) -> RegionLevel {
         if self.0.is_multiple_of(10_000) {
@@ -158,6 +178,16 @@ pub fn is_known_province(code2: u8) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn full_names_read_naturally() {
+        let name = |code: &str| super::RegionCode::parse(code).unwrap().full_name();
+        assert_eq!(name("510100"), "四川省成都市");
+        assert_eq!(name("110100"), "北京市");
+        assert_eq!(name("110105"), "北京市朝阳区");
+        assert_eq!(name("320500"), "江苏省苏州市");
+        assert_eq!(name("510000"), "四川省");
+    }
+
     use super::*;
     use proptest::prelude::*;
 

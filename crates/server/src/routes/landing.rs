@@ -126,7 +126,7 @@ async fn render(state: &AppState) -> Result<String, edl_store::StoreError> {
             body,
             r#"<tr><td>{code}</td><td>{name}</td><td class="num">{l}</td><td class="num">{b}</td><td class="num red">{red}</td><td class="num">{i}</td><td class="num">{h}</td><td>{since}</td></tr>"#,
             code = r.region,
-            name = escape(r.region.name()),
+            name = escape(&r.region.full_name()),
             l = r.licences,
             b = r.black,
             red = r.red,
