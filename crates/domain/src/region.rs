@@ -180,7 +180,7 @@ pub fn is_known_province(code2: u8) -> bool {
 mod tests {
     #[test]
     fn full_names_read_naturally() {
-        let name = |code: &str| super::RegionCode::parse(code).unwrap().full_name();
+        let name = |code: &str| RegionCode::parse(code).unwrap().full_name();
         assert_eq!(name("510100"), "四川省成都市");
         assert_eq!(name("110100"), "北京市");
         assert_eq!(name("110105"), "北京市朝阳区");

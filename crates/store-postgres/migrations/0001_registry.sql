@@ -64,12 +64,23 @@ CREATE TABLE licences (
 
 CREATE INDEX licences_citizen_id ON licences (citizen_id);
 
--- Covers region_counts (GROUP BY region, status) and any per-region scan.
-CREATE INDEX licences_region_status ON licences (region, status);
+-- How many licences each (region, status) pair has: what region_counts reads, instead of scanning licences.
+-- The store keeps it in the transaction that changes licences: import_batch adds the pairs of the rows it
+-- inserted, insert_licence adds one, update_licence moves one when region or status changes. Rows are never
+-- deleted (a pair whose licences all moved away keeps 0). It can be rebuilt from licences with
+-- TRUNCATE region_status_counts;
+-- INSERT INTO region_status_counts SELECT region, status, count(*) FROM licences GROUP BY region, status;
+CREATE TABLE region_status_counts (
+    region INTEGER NOT NULL CHECK (region BETWEEN 100000 AND 999999),
+    status TEXT COLLATE "C" NOT NULL,
+    licences BIGINT NOT NULL,
+    CONSTRAINT region_status_counts_pkey PRIMARY KEY (region, status)
+);
 
 -- licences.authority_id references authorities (id) and licences.import_source_id references imports (id), as in
 -- edl-store-sqlite. They are not FOREIGN KEY constraints because PostgreSQL checks those with one query per row,
--- which made a bulk import twice as slow; these triggers check each statement's rows in one set-based query.
+-- which made a bulk import about 40 % slower (measured in docs/decisions/storage.md); these triggers check each
+-- statement's rows with one pass over its transition table and one indexed lookup per distinct id.
 -- Like a foreign key they lock the referenced rows FOR KEY SHARE, so a concurrent DELETE of an authority or import
 -- waits for the inserting transaction and then sees its licences; deleting, renumbering or truncating a
 -- referenced authority or import fails. Violations raise SQLSTATE 23503 foreign_key_violation with the
@@ -77,23 +88,27 @@ CREATE INDEX licences_region_status ON licences (region, status);
 CREATE FUNCTION licences_check_references() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    wanted BIGINT;
+    authority_ids BIGINT[];
+    import_ids BIGINT[];
     locked BIGINT;
 BEGIN
-    SELECT count(DISTINCT authority_id) INTO wanted FROM new_licences;
+    -- One pass: hash the few distinct (authority, import) pairs, then collect each column's distinct ids.
+    SELECT array_agg(DISTINCT authority_id),
+           array_agg(DISTINCT import_source_id) FILTER (WHERE import_source_id IS NOT NULL)
+        INTO authority_ids, import_ids
+        FROM (SELECT DISTINCT authority_id, import_source_id FROM new_licences) AS pairs;
     SELECT count(*) INTO locked FROM (
-        SELECT id FROM authorities WHERE id IN (SELECT authority_id FROM new_licences) FOR KEY SHARE
+        SELECT id FROM authorities WHERE id = ANY (authority_ids) FOR KEY SHARE
     ) AS referenced;
-    IF locked <> wanted THEN
+    IF locked <> coalesce(cardinality(authority_ids), 0) THEN
         RAISE EXCEPTION 'insert or update on table "licences" violates foreign key constraint "licences_authority_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', TABLE = 'licences', COLUMN = 'authority_id',
                 CONSTRAINT = 'licences_authority_id_fkey';
     END IF;
-    SELECT count(DISTINCT import_source_id) INTO wanted FROM new_licences;
     SELECT count(*) INTO locked FROM (
-        SELECT id FROM imports WHERE id IN (SELECT import_source_id FROM new_licences) FOR KEY SHARE
+        SELECT id FROM imports WHERE id = ANY (import_ids) FOR KEY SHARE
     ) AS referenced;
-    IF locked <> wanted THEN
+    IF locked <> coalesce(cardinality(import_ids), 0) THEN
         RAISE EXCEPTION 'insert or update on table "licences" violates foreign key constraint "licences_import_source_id_fkey"'
             USING ERRCODE = 'foreign_key_violation', TABLE = 'licences', COLUMN = 'import_source_id',
                 CONSTRAINT = 'licences_import_source_id_fkey';

@@ -1,79 +1,83 @@
-//! An encoder for PostgreSQL's `COPY … FROM STDIN` text format.
+//! An encoder for PostgreSQL's binary `COPY … FROM STDIN (FORMAT binary)` format.
 //!
-//! Columns are separated by a tab and rows end with a newline; `\N` is NULL. In values, backslash, tab,
-//! newline and carriage return are written as `\\`, `\t`, `\n` and `\r`, so any text round-trips.
-//! See <https://www.postgresql.org/docs/15/sql-copy.html#id-1.9.3.55.9.2>.
+//! A stream is a signature and two zero words, then one tuple per row (a 16-bit field count, then each field as a
+//! 32-bit byte length and the bytes, or length -1 for NULL), then the 16-bit trailer -1. Field bytes are each type's
+//! binary send form: big-endian integers, `date` as days since 2000-01-01, `text` and `bytea` as their bytes.
+//! The server reads every value with the column type's receive function, which is cheaper than parsing text
+//! (`date_in` alone was about 7 % of a text-format `COPY` into `licences`), and nothing needs escaping.
+//! See <https://www.postgresql.org/docs/15/sql-copy.html#id-1.9.3.55.10>.
+//!
+//! The format is typed: each field must be written with the method of its column's exact type (`int4` for
+//! `INTEGER`, `int8` for `BIGINT` …); a mismatch makes the server reject the `COPY`, it never stores a wrong value.
 
 use std::io::Write as _;
 
 use time::Date;
 
-/// One `COPY` text-format buffer, filled row by row.
+/// The start of every binary `COPY` stream: signature, flags (none) and header-extension length (none).
+const HEADER: &[u8; 19] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// The Julian day of 2000-01-01, PostgreSQL's date epoch.
+const POSTGRES_EPOCH_JULIAN_DAY: i32 = 2_451_545;
+
+/// One binary `COPY` buffer, filled row by row and sent in chunks.
 #[derive(Debug, Default)]
-pub(crate) struct CopyText {
+pub(crate) struct CopyBinary {
     buf: Vec<u8>,
-    /// Whether the next value starts a row (so needs no tab before it).
-    row_start: bool,
-    /// Scratch space for [`CopyText::display`], reused across values.
-    scratch: String,
 }
 
-impl CopyText {
+impl CopyBinary {
     /// An empty buffer with room for `bytes`.
     pub(crate) fn with_capacity(bytes: usize) -> Self {
         Self {
             buf: Vec::with_capacity(bytes),
-            row_start: true,
-            scratch: String::new(),
         }
     }
 
-    /// Empties the buffer (keeping its allocation) to encode the next rows.
+    /// Empties the buffer (keeping its allocation) to encode the next rows of the same stream.
     pub(crate) fn clear(&mut self) {
         self.buf.clear();
-        self.row_start = true;
     }
 
-    fn separate(&mut self) {
-        if self.row_start {
-            self.row_start = false;
-        } else {
-            self.buf.push(b'\t');
-        }
+    /// Starts the stream; written once, before the first row.
+    pub(crate) fn header(&mut self) {
+        self.buf.extend_from_slice(HEADER);
     }
 
-    /// Appends a text value, escaping backslash, tab, newline and carriage return.
+    /// Ends the stream; written once, after the last row.
+    pub(crate) fn trailer(&mut self) {
+        self.buf.extend_from_slice(&(-1_i16).to_be_bytes());
+    }
+
+    /// Starts a row of `fields` values.
+    pub(crate) fn row(&mut self, fields: i16) {
+        self.buf.extend_from_slice(&fields.to_be_bytes());
+    }
+
+    /// A field's length word. Values here are a few hundred bytes at most; a length beyond `i32` (impossible for
+    /// the domain's values) would be written as `i32::MAX` and refused by the server.
+    fn length(&mut self, len: usize) {
+        let len = i32::try_from(len).unwrap_or(i32::MAX);
+        self.buf.extend_from_slice(&len.to_be_bytes());
+    }
+
+    /// A `text` value (UTF-8, which the server checks).
     pub(crate) fn text(&mut self, value: &str) {
-        self.separate();
-        let bytes = value.as_bytes();
-        let mut start = 0;
-        for (idx, &byte) in bytes.iter().enumerate() {
-            let escaped: &[u8] = match byte {
-                b'\\' => b"\\\\",
-                b'\t' => b"\\t",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                _ => continue,
-            };
-            self.buf.extend_from_slice(&bytes[start..idx]);
-            self.buf.extend_from_slice(escaped);
-            start = idx + 1;
-        }
-        self.buf.extend_from_slice(&bytes[start..]);
+        self.length(value.len());
+        self.buf.extend_from_slice(value.as_bytes());
     }
 
-    /// Appends the `Display` form of `value` as text.
+    /// The `Display` form of `value` as `text`, written in place.
     pub(crate) fn display(&mut self, value: impl std::fmt::Display) {
-        use std::fmt::Write as _;
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        // Writing to a String cannot fail.
-        let _ = write!(scratch, "{value}");
-        self.text(&scratch);
-        self.scratch = scratch;
+        let start = self.buf.len();
+        self.buf.extend_from_slice(&[0; 4]);
+        // Writing to a Vec cannot fail.
+        let _ = write!(self.buf, "{value}");
+        let len = i32::try_from(self.buf.len() - start - 4).unwrap_or(i32::MAX);
+        self.buf[start..start + 4].copy_from_slice(&len.to_be_bytes());
     }
 
-    /// Appends a text value or NULL.
+    /// A `text` value or NULL.
     pub(crate) fn opt_text(&mut self, value: Option<&str>) {
         match value {
             Some(value) => self.text(value),
@@ -81,42 +85,30 @@ impl CopyText {
         }
     }
 
-    /// Appends an integer.
-    pub(crate) fn int(&mut self, value: i64) {
-        self.separate();
-        // Writing to a Vec cannot fail.
-        let _ = write!(self.buf, "{value}");
+    /// A `smallint`.
+    pub(crate) fn int2(&mut self, value: i16) {
+        self.length(2);
+        self.buf.extend_from_slice(&value.to_be_bytes());
     }
 
-    /// Appends a date as ISO 8601 (`YYYY-MM-DD`, the `DateStyle`-independent input form).
+    /// An `integer`.
+    pub(crate) fn int4(&mut self, value: i32) {
+        self.length(4);
+        self.buf.extend_from_slice(&value.to_be_bytes());
+    }
+
+    /// A `bigint`.
+    pub(crate) fn int8(&mut self, value: i64) {
+        self.length(8);
+        self.buf.extend_from_slice(&value.to_be_bytes());
+    }
+
+    /// A `date`: days since 2000-01-01.
     pub(crate) fn date(&mut self, value: Date) {
-        self.separate();
-        let year = value.year();
-        if (0..=9999).contains(&year) {
-            let _ = write!(
-                self.buf,
-                "{year:04}-{:02}-{:02}",
-                u8::from(value.month()),
-                value.day()
-            );
-        } else {
-            // Outside four digits PostgreSQL wants a sign-less year and an era suffix; no licence date is there,
-            // but keep the encoding total rather than panic.
-            let (year, era) = if year < 1 {
-                (1 - year, " BC")
-            } else {
-                (year, "")
-            };
-            let _ = write!(
-                self.buf,
-                "{year:04}-{:02}-{:02}{era}",
-                u8::from(value.month()),
-                value.day()
-            );
-        }
+        self.int4(value.to_julian_day() - POSTGRES_EPOCH_JULIAN_DAY);
     }
 
-    /// Appends a date or NULL.
+    /// A `date` or NULL.
     pub(crate) fn opt_date(&mut self, value: Option<Date>) {
         match value {
             Some(value) => self.date(value),
@@ -124,30 +116,18 @@ impl CopyText {
         }
     }
 
-    /// Appends a `bytea` in hex form: the text `\x0a1b…`, whose backslash COPY needs doubled.
+    /// A `bytea`.
     pub(crate) fn bytea(&mut self, value: &[u8]) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        self.separate();
-        self.buf.extend_from_slice(b"\\\\x");
-        for &byte in value {
-            self.buf.push(HEX[usize::from(byte >> 4)]);
-            self.buf.push(HEX[usize::from(byte & 0xf)]);
-        }
+        self.length(value.len());
+        self.buf.extend_from_slice(value);
     }
 
-    /// Appends NULL.
+    /// NULL, of any type.
     pub(crate) fn null(&mut self) {
-        self.separate();
-        self.buf.extend_from_slice(b"\\N");
+        self.buf.extend_from_slice(&(-1_i32).to_be_bytes());
     }
 
-    /// Ends the current row.
-    pub(crate) fn end_row(&mut self) {
-        self.buf.push(b'\n');
-        self.row_start = true;
-    }
-
-    /// The encoded rows.
+    /// The encoded bytes.
     pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.buf
     }
@@ -159,78 +139,94 @@ mod tests {
 
     use super::*;
 
-    fn encoded(fill: impl FnOnce(&mut CopyText)) -> String {
-        let mut copy = CopyText::with_capacity(64);
+    fn encoded(fill: impl FnOnce(&mut CopyBinary)) -> Vec<u8> {
+        let mut copy = CopyBinary::with_capacity(64);
         fill(&mut copy);
-        copy.end_row();
-        String::from_utf8(copy.as_bytes().to_vec()).expect("utf-8")
+        copy.as_bytes().to_vec()
     }
 
     #[test]
-    fn escapes_backslash_tab_newline_and_carriage_return() {
-        let row = encoded(|c| c.text("a\\b\tc\nd\re"));
-
-        assert_eq!(row, "a\\\\b\\tc\\nd\\re\n");
-    }
-
-    #[test]
-    fn keeps_other_text_including_chinese_as_is() {
-        let row = encoded(|c| c.text("天津市 和平区,\"南京路\"1号"));
-
-        assert_eq!(row, "天津市 和平区,\"南京路\"1号\n");
-    }
-
-    #[test]
-    fn separates_columns_with_tabs_and_writes_null() {
-        let row = encoded(|c| {
-            c.int(-12);
-            c.opt_text(None);
-            c.date(date!(2021 - 06 - 01));
-            c.opt_date(None);
-            c.bytea(&[0x00, 0xab, 0x10]);
+    fn a_stream_starts_with_the_signature_and_ends_with_minus_one() {
+        let bytes = encoded(|c| {
+            c.header();
+            c.trailer();
         });
 
-        assert_eq!(row, "-12\t\\N\t2021-06-01\t\\N\t\\\\x00ab10\n");
+        assert_eq!(&bytes[..11], b"PGCOPY\n\xff\r\n\0");
+        assert_eq!(&bytes[11..19], &[0; 8]);
+        assert_eq!(&bytes[19..], &[0xff, 0xff]);
     }
 
     #[test]
-    fn pads_years_and_marks_bc_dates() {
-        assert_eq!(encoded(|c| c.date(date!(0987 - 01 - 02))), "0987-01-02\n");
+    fn integers_are_big_endian_with_their_width() {
+        let bytes = encoded(|c| {
+            c.row(3);
+            c.int2(-2);
+            c.int4(0x0102_0304);
+            c.int8(-1);
+        });
+
         assert_eq!(
-            encoded(|c| c.date(date!(-0001 - 01 - 02))),
-            "0002-01-02 BC\n"
+            bytes,
+            [
+                0, 3, // three fields
+                0, 0, 0, 2, 0xff, 0xfe, // smallint -2
+                0, 0, 0, 4, 1, 2, 3, 4, // integer
+                0, 0, 0, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, // bigint -1
+            ]
         );
     }
 
     #[test]
-    fn display_values_are_escaped_too() {
-        assert_eq!(
-            encoded(|c| c.display(format_args!("C1{}E", '\t'))),
-            "C1\\tE\n"
-        );
+    fn text_is_its_utf8_bytes_without_escaping() {
+        let bytes = encoded(|c| c.text("天津\\N\t"));
+
+        assert_eq!(&bytes[..4], &[0, 0, 0, 9]);
+        assert_eq!(&bytes[4..], "天津\\N\t".as_bytes());
     }
 
     #[test]
-    fn clear_starts_a_new_row() {
-        let mut copy = CopyText::with_capacity(16);
-        copy.int(1);
+    fn display_values_get_their_length_patched_in() {
+        let bytes = encoded(|c| {
+            c.display(format_args!("C1{}", 'E'));
+            c.display("");
+        });
+
+        assert_eq!(bytes, [0, 0, 0, 3, b'C', b'1', b'E', 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn dates_count_days_from_2000() {
+        let day = |d: Date| encoded(|c| c.date(d))[4..].to_vec();
+
+        assert_eq!(day(date!(2000 - 01 - 01)), 0_i32.to_be_bytes());
+        assert_eq!(day(date!(1999 - 12 - 31)), (-1_i32).to_be_bytes());
+        assert_eq!(day(date!(2021 - 06 - 01)), 7822_i32.to_be_bytes());
+    }
+
+    #[test]
+    fn null_is_length_minus_one_for_every_type() {
+        let bytes = encoded(|c| {
+            c.opt_text(None);
+            c.opt_date(None);
+            c.null();
+        });
+
+        assert_eq!(bytes, [0xff; 12]);
+    }
+
+    #[test]
+    fn bytea_is_its_bytes() {
+        assert_eq!(encoded(|c| c.bytea(&[0, 0xab])), [0, 0, 0, 2, 0, 0xab]);
+    }
+
+    #[test]
+    fn clear_keeps_nothing() {
+        let mut copy = CopyBinary::with_capacity(16);
+        copy.int4(1);
         copy.clear();
-        copy.int(2);
-        copy.end_row();
+        copy.int2(2);
 
-        assert_eq!(copy.as_bytes(), b"2\n");
-    }
-
-    #[test]
-    fn rows_are_separated_by_newlines() {
-        let mut copy = CopyText::with_capacity(16);
-        copy.int(1);
-        copy.text("x");
-        copy.end_row();
-        copy.int(2);
-        copy.text("");
-        copy.end_row();
-
-        assert_eq!(copy.as_bytes(), b"1\tx\n2\t\n");
+        assert_eq!(copy.as_bytes(), [0, 0, 0, 2, 0, 2]);
     }
 }

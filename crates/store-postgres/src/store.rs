@@ -4,7 +4,8 @@ use edl_domain::{
     AuthorityName, CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule,
 };
 use edl_store::backend::{
-    LicenceRow, fold_region_counts, region_from_column, rollout_entry_from_columns,
+    LicenceRow, count_deltas, fold_region_counts, moved_count, region_from_column,
+    rollout_entry_from_columns,
 };
 use edl_store::{
     AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, HistoryEntry, ImportRecord, ImportRun,
@@ -15,7 +16,7 @@ use sqlx::{Decode, PgConnection, Postgres, Row, Type};
 use time::OffsetDateTime;
 
 use crate::PgStore;
-use crate::import::check_authorities;
+use crate::import::{add_counts, check_authorities};
 
 /// The columns [`licence_from_row`] reads, in order, from `licences l JOIN authorities a`.
 const LICENCE_SELECT: &str = "SELECT l.file_number, l.citizen_id, l.name, l.sex, l.nationality, \
@@ -296,13 +297,15 @@ impl Store for PgStore {
              points_cycle_start, phone, edition) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         );
-        let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
+        let mut tx = self.pool.begin().await.map_err(|err| self.err(err))?;
         // The same rule as for an import: the id must name the licence's own authority.
-        check_authorities(self, &mut conn, &[(authority_id, licence.authority())]).await?;
+        check_authorities(self, &mut tx, &[(authority_id, licence.authority())]).await?;
         bind_licence(query, LicenceRow::from_licence(licence), authority_id)?
-            .execute(&mut *conn)
+            .execute(&mut *tx)
             .await
             .map_err(|err| self.err(err))?;
+        add_counts(self, &mut tx, &count_deltas([licence])).await?;
+        tx.commit().await.map_err(|err| self.err(err))?;
         Ok(())
     }
 
@@ -340,6 +343,33 @@ impl Store for PgStore {
         let row = LicenceRow::from_licence(licence);
         let file_number = row.file_number.clone();
         let region = int(row.region, "licences.region")?;
+        // Locks the row, so the region and status read are the ones the UPDATE replaces; a concurrent update from
+        // the same version waits here and then finds the version changed.
+        let before: Option<(i32, String)> = sqlx::query_as(
+            "SELECT region, status FROM licences WHERE file_number = $1 AND version = $2 FOR UPDATE",
+        )
+        .bind(&file_number)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        let Some((before_region, before_status)) = before else {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM licences WHERE file_number = $1")
+                    .bind(&file_number)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(|err| self.err(err))?;
+            // Dropping the transaction rolls back the authority it may have added.
+            return Err(match exists {
+                Some(_) => StoreError::StaleVersion,
+                None => StoreError::NotFound { what: "licence" },
+            });
+        };
+        let moved = moved_count(
+            (i64::from(before_region), &before_status),
+            (row.region, &row.status),
+        );
         // $1..$18 are the licence columns, as in insert_licence.
         let query = sqlx::query(
             "UPDATE licences SET region = $2, citizen_id = $3, name = $4, sex = $5, nationality = $6, \
@@ -354,19 +384,13 @@ impl Store for PgStore {
             .await
             .map_err(|err| self.err(err))?;
         let Some(updated) = updated else {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT version FROM licences WHERE file_number = $1")
-                    .bind(&file_number)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(|err| self.err(err))?;
-            // Dropping the transaction rolls back the authority it may have added.
-            return Err(match exists {
-                Some(_) => StoreError::StaleVersion,
-                None => StoreError::NotFound { what: "licence" },
-            });
+            // Unreachable while the row is locked; refuse rather than miscount.
+            return Err(StoreError::Other(
+                "the licence changed while it was locked for update".into(),
+            ));
         };
         let version: i64 = get(&updated, 0, "licences.version")?;
+        add_counts(self, &mut tx, &moved).await?;
         sqlx::query(
             "INSERT INTO licence_history (file_number, region, at, actor, reason, kind, before, after) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -439,41 +463,59 @@ impl Store for PgStore {
     }
 
     async fn rollout(&self) -> Result<RolloutSchedule, StoreError> {
-        let rows = sqlx::query("SELECT region, enabled_from, phase FROM rollout ORDER BY region")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(|err| self.err(err))?;
-        let entries = rows
-            .iter()
-            .map(|row| {
-                rollout_entry_from_columns(
-                    i64::from(get::<i32>(row, 0, "rollout.region")?),
-                    get(row, 1, "rollout.enabled_from")?,
-                    get(row, 2, "rollout.phase")?,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(RolloutSchedule::new(entries))
+        let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
+        rollout_in(self, &mut conn).await
     }
 
     async fn region_counts(&self) -> Result<Vec<RegionCount>, StoreError> {
-        let schedule = self.rollout().await?;
-        // SQL only groups by the stored status string; the display rule lives in edl-domain.
-        let rows =
-            sqlx::query("SELECT region, status, count(*) FROM licences GROUP BY region, status")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(|err| self.err(err))?;
+        // One REPEATABLE READ transaction, so counts and schedule come from the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(|err| self.err(err))?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| self.err(err))?;
+        let schedule = rollout_in(self, &mut tx).await?;
+        // The summary the store keeps beside licences, by stored status string (the display rule lives in
+        // edl-domain); rows a pair's licences all moved away from hold 0.
+        let rows = sqlx::query(
+            "SELECT region, status, licences FROM region_status_counts WHERE licences <> 0",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        tx.commit().await.map_err(|err| self.err(err))?;
         let groups = rows
             .iter()
             .map(|row| {
                 Ok((
-                    i64::from(get::<i32>(row, 0, "licences.region")?),
-                    get::<String>(row, 1, "licences.status")?,
-                    get::<i64>(row, 2, "licences")?,
+                    i64::from(get::<i32>(row, 0, "region_status_counts.region")?),
+                    get::<String>(row, 1, "region_status_counts.status")?,
+                    get::<i64>(row, 2, "region_status_counts.licences")?,
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         fold_region_counts(groups, &schedule)
     }
+}
+
+/// The rollout schedule, read on `conn`.
+async fn rollout_in(
+    store: &PgStore,
+    conn: &mut PgConnection,
+) -> Result<RolloutSchedule, StoreError> {
+    let rows = sqlx::query("SELECT region, enabled_from, phase FROM rollout ORDER BY region")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|err| store.err(err))?;
+    let entries = rows
+        .iter()
+        .map(|row| {
+            rollout_entry_from_columns(
+                i64::from(get::<i32>(row, 0, "rollout.region")?),
+                get(row, 1, "rollout.enabled_from")?,
+                get(row, 2, "rollout.phase")?,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(RolloutSchedule::new(entries))
 }

@@ -354,3 +354,121 @@ async fn unknown_database_names_the_server() {
     assert!(message.contains("3D000"), "{message}");
     db.drop_database().await;
 }
+
+/// Inserts `licence` as imported from `source` at `line` with `digest`, on `conn`, bypassing the store.
+async fn insert_raw(
+    conn: &mut sqlx::PgConnection,
+    licence: &Licence,
+    authority_id: AuthorityId,
+    source: edl_store::ImportSourceId,
+    line: i64,
+    digest: [u8; 16],
+) {
+    let row = edl_store::backend::LicenceRow::from_licence(licence);
+    sqlx::query(
+        "INSERT INTO licences (file_number, region, citizen_id, name, sex, nationality, birth_date, address, \
+         first_issue, classes, valid_from, valid_until, authority_id, status, points, points_cycle_start, phone, \
+         edition, import_source_id, import_line, import_digest) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+    )
+    .bind(row.file_number)
+    .bind(i32::try_from(row.region).expect("region"))
+    .bind(row.citizen_id)
+    .bind(row.name)
+    .bind(i16::try_from(row.sex).expect("sex"))
+    .bind(row.nationality)
+    .bind(row.birth_date)
+    .bind(row.address)
+    .bind(row.first_issue)
+    .bind(row.classes)
+    .bind(row.valid_from)
+    .bind(row.valid_until)
+    .bind(authority_id.0)
+    .bind(row.status)
+    .bind(i16::try_from(row.points).expect("points"))
+    .bind(row.points_cycle_start)
+    .bind(row.phone)
+    .bind(i32::try_from(row.edition).expect("edition"))
+    .bind(source.0)
+    .bind(line)
+    .bind(&digest[..])
+    .execute(conn)
+    .await
+    .expect("raw insert");
+}
+
+/// A file number another transaction inserts after the batch's probe: the direct `COPY` waits for it, fails on the
+/// primary key once it commits, and the batch is redone on the staging path, which classifies that record.
+#[tokio::test]
+async fn a_file_number_taken_after_the_probe_is_classified_not_an_error() {
+    let Some(db) = TestDb::create().await else {
+        return;
+    };
+    let store = db.store().clone();
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let lines: Vec<(u64, Licence)> = (1..=50u32)
+        .map(|n| (u64::from(n) + 1, licence(n, 1, &tianjin())))
+        .collect();
+    let other = store
+        .begin_import([8; 32], time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .expect("begin other");
+    let source = store
+        .begin_import([9; 32], time::OffsetDateTime::UNIX_EPOCH)
+        .await
+        .expect("begin");
+    // Another import holds file number 30 (the same record, so the same digest) in an open transaction.
+    let mut blocker = store.pool().begin().await.expect("blocker");
+    insert_raw(
+        &mut blocker,
+        &lines[29].1,
+        authority_id,
+        other,
+        7,
+        digest(31),
+    )
+    .await;
+
+    let import = tokio::spawn({
+        let store = store.clone();
+        let lines = lines.clone();
+        async move {
+            store
+                .import_batch(source, &records(&lines, authority_id))
+                .await
+        }
+    });
+    // Wait until the batch's COPY waits for the blocker's row lock, then let the blocker commit.
+    let mut waiting = 0;
+    for _ in 0..600 {
+        waiting = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(store.pool())
+        .await
+        .expect("pg_stat_activity");
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting, 1, "the batch never waited for the blocker");
+    blocker.commit().await.expect("commit the blocker");
+    let outcome = import.await.expect("import task").expect("import");
+
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 49,
+            unchanged: 1,
+            conflicts: vec![]
+        }
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 50);
+    // The blocker bypassed the store, so only the batch's 49 rows are in the summary.
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(counts[0].licences, 49);
+    db.drop_database().await;
+}

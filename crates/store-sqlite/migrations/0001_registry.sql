@@ -57,8 +57,18 @@ CREATE TABLE licences (
 
 CREATE INDEX licences_citizen_id ON licences (citizen_id);
 
--- Covers region_counts (GROUP BY region, status) and any per-region scan.
-CREATE INDEX licences_region_status ON licences (region, status);
+-- How many licences each (region, status) pair has: what region_counts reads, instead of scanning licences.
+-- The store keeps it in the transaction that changes licences: import_batch adds the pairs of the rows it
+-- inserted, insert_licence adds one, update_licence moves one when region or status changes. Rows are never
+-- deleted (a pair whose licences all moved away keeps 0). It can be rebuilt from licences with
+-- DELETE FROM region_status_counts;
+-- INSERT INTO region_status_counts SELECT region, status, count(*) FROM licences GROUP BY region, status;
+CREATE TABLE region_status_counts (
+    region INTEGER NOT NULL CHECK (region BETWEEN 100000 AND 999999),
+    status TEXT NOT NULL,
+    licences INTEGER NOT NULL,
+    PRIMARY KEY (region, status)
+) STRICT, WITHOUT ROWID;
 
 -- The change log of each licence. Append-only: the triggers below make UPDATE and DELETE fail.
 -- before/after are short summaries without personal data.

@@ -1,15 +1,19 @@
-//! Bulk import: multi-row prepared `INSERT … ON CONFLICT (file_number) DO NOTHING`, one transaction per batch.
+//! Bulk import: multi-row prepared `INSERT OR IGNORE` statements, one transaction per batch.
 //!
 //! A batch is deduplicated by file number in memory; the file numbers already stored are classified from their
 //! provenance with [`classify_existing`], so the rules live in `edl-store` and match the PostgreSQL backend;
 //! the rest are inserted with as many rows per statement as SQLite's 32,766-variable limit allows.
 //! sqlx caches the prepared statement per SQL text, and every full chunk has the same text.
+//! The `(region, status)` counts of the inserted rows are added to `region_status_counts` in the same transaction.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::sync::OnceLock;
 
-use edl_store::backend::{LicenceRow, Provenance, classify_existing, dedupe_batch};
+use edl_domain::IssuingAuthority;
+use edl_store::backend::{
+    CountDelta, LicenceRow, Provenance, classify_existing, count_deltas, dedupe_batch,
+};
 use edl_store::{
     AuthorityId, BatchOutcome, ImportConflict, ImportRecord, ImportSourceId, StoreError,
 };
@@ -93,11 +97,14 @@ pub(crate) fn bind_licence<'q>(
         .bind(digest)
 }
 
-/// `INSERT INTO licences (…) VALUES (…), … ON CONFLICT (file_number) DO NOTHING` for `rows` rows.
+/// `INSERT OR IGNORE INTO licences (…) VALUES (…), …` for `rows` rows.
+///
+/// `OR IGNORE` skips a row that violates any constraint except a foreign key (a taken file number, but also a
+/// CHECK or NOT NULL), without an error; [`import_batch`] therefore requires every row to be inserted.
 fn insert_sql(rows: usize) -> String {
     let placeholders = format!("({})", vec!["?"; INSERT_COLUMNS.len()].join(","));
     let mut sql = format!(
-        "INSERT INTO licences ({}) VALUES ",
+        "INSERT OR IGNORE INTO licences ({}) VALUES ",
         INSERT_COLUMNS.join(", ")
     );
     sql.reserve(rows * (placeholders.len() + 1) + 64);
@@ -107,7 +114,6 @@ fn insert_sql(rows: usize) -> String {
         }
         sql.push_str(&placeholders);
     }
-    sql.push_str(" ON CONFLICT (file_number) DO NOTHING");
     sql
 }
 
@@ -120,10 +126,15 @@ fn full_insert_sql() -> &'static str {
 /// See [`Store::import_batch`](edl_store::Store::import_batch).
 ///
 /// Inside one `BEGIN IMMEDIATE` transaction: read the provenance of the batch's file numbers that are already
-/// stored (none, for a fresh import), insert the others, classify the stored ones.
-/// Reading first means a fresh import moves no rows back from SQLite and a re-import writes nothing; holding the
-/// write lock from the start means no other writer can add a file number in between, which the
-/// `ON CONFLICT DO NOTHING` guards against anyway.
+/// stored (none, for a fresh import), insert the others, classify the stored ones, add the inserted rows to
+/// `region_status_counts`.
+/// Reading first means a fresh import moves no rows back from SQLite and a re-import writes nothing.
+/// Holding the write lock from the start means no other writer (another batch of the same import on another
+/// connection, say) can add a file number in between: it waits for this batch to commit, then finds this batch's
+/// rows in its own read. So every row handed to `INSERT OR IGNORE` must be inserted; one that is not broke a
+/// constraint, and the batch fails rather than miscount.
+/// Foreign keys are checked at commit (`defer_foreign_keys`): an unknown import source fails the commit, which
+/// rolls the whole batch back.
 pub(crate) async fn import_batch(
     pool: &SqlitePool,
     source: ImportSourceId,
@@ -134,7 +145,15 @@ pub(crate) async fn import_batch(
     }
     let batch = dedupe_batch(records);
     let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-    check_authorities(&mut tx, records).await?;
+    sqlx::query("PRAGMA defer_foreign_keys = ON")
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    let authorities: Vec<(AuthorityId, &IssuingAuthority)> = records
+        .iter()
+        .map(|record| (record.authority_id, record.licence.authority()))
+        .collect();
+    check_authorities(&mut tx, &authorities).await?;
     let unique: Vec<&ImportRecord<'_>> = batch.unique.iter().map(|&idx| &records[idx]).collect();
     let stored = provenance_of(&mut tx, &unique).await?;
 
@@ -178,27 +197,63 @@ pub(crate) async fn import_batch(
         }
         let done = query.execute(&mut *tx).await.map_err(map_err)?;
         if done.rows_affected() != chunk.len() as u64 {
-            // Unreachable while the transaction holds the write lock; refuse rather than miscount.
-            return Err(StoreError::Other(
-                "a licence appeared during the import transaction".into(),
-            ));
+            // Dropping `tx` rolls the batch back. The message names no row: the row may hold personal data.
+            return Err(StoreError::Other(Box::new(RowsIgnored {
+                ignored: chunk.len() as u64 - done.rows_affected(),
+            })));
         }
         outcome.inserted += done.rows_affected();
     }
+    add_counts(
+        &mut tx,
+        &count_deltas(new.iter().map(|record| record.licence)),
+    )
+    .await?;
     tx.commit().await.map_err(map_err)?;
     outcome.conflicts.sort_by_key(|conflict| conflict.line);
     Ok(outcome)
 }
 
-/// Checks that every record's authority id names the licence's authority, so the stored `region` and the
-/// joined authority can never disagree.
-async fn check_authorities(
+/// Rows of a batch that `INSERT OR IGNORE` skipped although their file numbers were free: they broke a constraint
+/// of `licences` (a CHECK or NOT NULL, or a UNIQUE index added since).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{ignored} licence row(s) of the batch violate a constraint of the licences table; the batch was rolled back"
+)]
+pub(crate) struct RowsIgnored {
+    ignored: u64,
+}
+
+/// Adds each delta to its `region_status_counts` row (one upsert per `(region, status)` pair), in the order given.
+pub(crate) async fn add_counts(
     conn: &mut SqliteConnection,
-    records: &[ImportRecord<'_>],
+    deltas: &[CountDelta],
+) -> Result<(), StoreError> {
+    for delta in deltas {
+        sqlx::query(
+            "INSERT INTO region_status_counts (region, status, licences) VALUES (?, ?, ?) \
+             ON CONFLICT (region, status) DO UPDATE SET licences = licences + excluded.licences",
+        )
+        .bind(delta.region)
+        .bind(&delta.status)
+        .bind(delta.delta)
+        .execute(&mut *conn)
+        .await
+        .map_err(map_err)?;
+    }
+    Ok(())
+}
+
+/// Checks that every authority id names its licence's authority, so the stored `region` and the joined authority
+/// can never disagree: an unknown id is [`StoreError::NotFound`] `{ what: "authority" }`, another authority's id
+/// [`StoreError::Conflict`] `{ constraint: "authority_id" }`.
+pub(crate) async fn check_authorities(
+    conn: &mut SqliteConnection,
+    authorities: &[(AuthorityId, &IssuingAuthority)],
 ) -> Result<(), StoreError> {
     let mut known: HashMap<AuthorityId, (String, i64)> = HashMap::new();
-    for record in records {
-        let (name, region) = match known.entry(record.authority_id) {
+    for &(id, authority) in authorities {
+        let (name, region) = match known.entry(id) {
             Entry::Occupied(slot) => slot.into_mut(),
             Entry::Vacant(slot) => {
                 let row = sqlx::query("SELECT name, region FROM authorities WHERE id = ?")
@@ -213,7 +268,6 @@ async fn check_authorities(
                 ))
             }
         };
-        let authority = record.licence.authority();
         if name != authority.name.as_str() || *region != i64::from(authority.region.as_u32()) {
             return Err(StoreError::Conflict {
                 constraint: "authority_id",

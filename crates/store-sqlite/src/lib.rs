@@ -2,8 +2,8 @@
 //!
 //! [`SqliteStore::open`] creates or opens the file in WAL mode with `synchronous = NORMAL`, foreign keys on and a
 //! busy timeout, and applies the embedded migrations (`migrations/0001_registry.sql`).
-//! Bulk import uses multi-row prepared `INSERT … ON CONFLICT (file_number) DO NOTHING` statements, one
-//! transaction per batch (see `import.rs`).
+//! Bulk import uses multi-row prepared `INSERT OR IGNORE` statements, one transaction per batch (see `import.rs`);
+//! `region_status_counts` is kept in the same transactions, so `region_counts` reads a few rows.
 //! Every `sqlx` error is mapped to [`StoreError`] in `error.rs`; none reaches callers.
 
 mod codec;
@@ -35,9 +35,11 @@ const ROW_BUFFER: usize = 1024;
 /// Connections in the pool. WAL lets readers run beside the one writer; more would only contend for the lock.
 const MAX_CONNECTIONS: u32 = 4;
 
-/// The page cache per connection, in KiB (SQLite's negative `cache_size`). The default 2 MiB is small for a batch
-/// of random inserts into three indexes; 32 MiB keeps a batch's working set in memory.
-const CACHE_SIZE_KIB: i64 = 32 * 1024;
+/// The page cache per connection, in KiB (SQLite's negative `cache_size`), a limit that a connection only reaches
+/// by touching that many pages: in practice the one writing an import. Imports insert file numbers and citizen ids
+/// in random order, so every batch touches index pages all over the file; 256 MiB holds both indexes of several
+/// million licences (a million take about 50 MiB), where the default 2 MiB re-reads pages for every batch.
+const CACHE_SIZE_KIB: i64 = 256 * 1024;
 
 /// The licence registry in one SQLite database file.
 ///

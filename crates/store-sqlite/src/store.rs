@@ -2,8 +2,8 @@
 
 use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
 use edl_store::backend::{
-    LicenceRow, fold_region_counts, region_from_column, region_to_column,
-    rollout_entry_from_columns,
+    LicenceRow, count_deltas, fold_region_counts, moved_count, region_from_column,
+    region_to_column, rollout_entry_from_columns,
 };
 use edl_store::{
     AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, HistoryEntry, ImportRecord, ImportRun,
@@ -18,6 +18,7 @@ use crate::codec::{
     licence_from_row,
 };
 use crate::error::map_err;
+use crate::import::{add_counts, check_authorities};
 
 /// Starts a write transaction holding the write lock from its first statement.
 ///
@@ -178,8 +179,13 @@ impl Store for SqliteStore {
             crate::import::INSERT_COLUMNS.join(", "),
             vec!["?"; crate::import::INSERT_COLUMNS.len()].join(", ")
         );
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+        // The same rule as for an import: the id must name the licence's own authority.
+        check_authorities(&mut tx, &[(authority_id, licence.authority())]).await?;
         let query = crate::import::bind_licence(sqlx::query(&sql), row, authority_id, None);
-        query.execute(&self.pool).await.map_err(map_err)?;
+        query.execute(&mut *tx).await.map_err(map_err)?;
+        add_counts(&mut tx, &count_deltas([licence])).await?;
+        tx.commit().await.map_err(map_err)?;
         Ok(())
     }
 
@@ -222,7 +228,29 @@ impl Store for SqliteStore {
         let at = instant_to_text(entry.at)?;
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
         let authority_id = ensure_authority_in(&mut tx, licence.authority()).await?;
-        let updated = sqlx::query(
+        // The write lock is held from BEGIN IMMEDIATE, so the row read here is the row the UPDATE changes.
+        let before = sqlx::query(
+            "SELECT region, status FROM licences WHERE file_number = ? AND version = ?",
+        )
+        .bind(&row.file_number)
+        .bind(expected_version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let Some(before) = before else {
+            // Nothing was written; dropping `tx` rolls back the authority insert, if any.
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM licences WHERE file_number = ?")
+                    .bind(&row.file_number)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+            return Err(match exists {
+                Some(_) => StoreError::StaleVersion,
+                None => StoreError::NotFound { what: "licence" },
+            });
+        };
+        sqlx::query(
             "UPDATE licences SET region = ?, citizen_id = ?, name = ?, sex = ?, nationality = ?, \
              birth_date = ?, address = ?, first_issue = ?, classes = ?, valid_from = ?, valid_until = ?, \
              authority_id = ?, status = ?, points = ?, points_cycle_start = ?, phone = ?, edition = ?, \
@@ -251,19 +279,13 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(map_err)?;
-        if updated.rows_affected() == 0 {
-            // Nothing was written; dropping `tx` rolls back the authority insert, if any.
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM licences WHERE file_number = ?")
-                    .bind(&row.file_number)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-            return Err(match exists {
-                Some(_) => StoreError::StaleVersion,
-                None => StoreError::NotFound { what: "licence" },
-            });
-        }
+        let before_region: i64 = get(&before, 0, "licences.region")?;
+        let before_status: String = get(&before, 1, "licences.status")?;
+        add_counts(
+            &mut tx,
+            &moved_count((before_region, &before_status), (row.region, &row.status)),
+        )
+        .await?;
         sqlx::query(
             "INSERT INTO licence_history (file_number, region, at, actor, reason, kind, before, after) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -350,19 +372,21 @@ impl Store for SqliteStore {
         // One read transaction, so counts and schedule come from the same snapshot.
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         let schedule = rollout_in(&mut tx).await?;
-        let rows =
-            sqlx::query("SELECT region, status, COUNT(*) FROM licences GROUP BY region, status")
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(map_err)?;
+        // The summary the store keeps beside licences; rows a pair's licences all moved away from hold 0.
+        let rows = sqlx::query(
+            "SELECT region, status, licences FROM region_status_counts WHERE licences <> 0",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(map_err)?;
         tx.commit().await.map_err(map_err)?;
         let groups = rows
             .iter()
             .map(|row| {
                 Ok((
-                    get::<i64>(row, 0, "licences.region")?,
-                    get::<String>(row, 1, "licences.status")?,
-                    get::<i64>(row, 2, "licences")?,
+                    get::<i64>(row, 0, "region_status_counts.region")?,
+                    get::<String>(row, 1, "region_status_counts.status")?,
+                    get::<i64>(row, 2, "region_status_counts.licences")?,
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -103,3 +103,108 @@ async fn a_directory_that_does_not_exist_is_unavailable() {
 
     assert!(matches!(res, Err(StoreError::Unavailable(_))), "{res:?}");
 }
+
+/// Rewrites a CHECK of `licences` in the stored schema (as an older or newer schema might differ), then reopens.
+async fn with_licences_check(path: &std::path::Path, from: &str, to: &str) -> SqliteStore {
+    let store = SqliteStore::open(path).await.expect("open");
+    let mut conn = store.pool().acquire().await.expect("connection");
+    sqlx::query("PRAGMA writable_schema = ON")
+        .execute(&mut *conn)
+        .await
+        .expect("writable schema");
+    let changed = sqlx::query(
+        "UPDATE sqlite_master SET sql = replace(sql, ?, ?) WHERE type = 'table' AND name = 'licences'",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&mut *conn)
+    .await
+    .expect("rewrite the CHECK");
+    assert_eq!(changed.rows_affected(), 1);
+    sqlx::query("PRAGMA writable_schema = OFF")
+        .execute(&mut *conn)
+        .await
+        .expect("writable schema off");
+    drop(conn);
+    store.close().await;
+    SqliteStore::open(path).await.expect("reopen")
+}
+
+#[tokio::test]
+async fn a_row_that_breaks_a_check_fails_the_batch_instead_of_being_ignored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Every licence below is edition 1, which this schema refuses.
+    let store = with_licences_check(
+        &dir.path().join("r.sqlite3"),
+        "CHECK (edition >= 1)",
+        "CHECK (edition >= 2)",
+    )
+    .await;
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let licences: Vec<_> = (1..=3).map(|n| licence(n, 1, &tianjin())).collect();
+    let records: Vec<_> = licences
+        .iter()
+        .zip(2..)
+        .map(|(licence, line)| ImportRecord {
+            line,
+            licence,
+            authority_id,
+            digest: [7; 16],
+        })
+        .collect();
+    let source = store
+        .begin_import([1; 32], time::macros::datetime!(2025-03-01 08:00 UTC))
+        .await
+        .expect("begin");
+
+    let res = store.import_batch(source, &records).await;
+
+    let Err(StoreError::Other(source)) = res else {
+        panic!("expected Other, got {res:?}");
+    };
+    let message = source.to_string();
+    assert!(message.contains("violate a constraint"), "{message}");
+    assert!(
+        !message.contains(licences[0].file_number().as_str())
+            && !message.contains(licences[0].citizen_id().as_str()),
+        "{message}"
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+    assert!(store.region_counts().await.expect("counts").is_empty());
+}
+
+#[tokio::test]
+async fn a_row_that_breaks_a_unique_index_fails_the_batch_instead_of_being_ignored() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(dir.path().join("r.sqlite3"))
+        .await
+        .expect("open");
+    // A second UNIQUE constraint besides file_number, as a later schema could add.
+    sqlx::query("CREATE UNIQUE INDEX licences_one_per_holder ON licences (citizen_id)")
+        .execute(store.pool())
+        .await
+        .expect("unique index");
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    // Two licences of the same holder.
+    let licences = [licence(1, 1, &tianjin()), licence(2, 1, &tianjin())];
+    let records: Vec<_> = licences
+        .iter()
+        .zip(2..)
+        .map(|(licence, line)| ImportRecord {
+            line,
+            licence,
+            authority_id,
+            digest: [7; 16],
+        })
+        .collect();
+    let source = store
+        .begin_import([1; 32], time::macros::datetime!(2025-03-01 08:00 UTC))
+        .await
+        .expect("begin");
+
+    let res = store.import_batch(source, &records).await;
+
+    assert!(matches!(res, Err(StoreError::Other(_))), "{res:?}");
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+    assert!(store.region_counts().await.expect("counts").is_empty());
+}

@@ -3,6 +3,7 @@
 //! Use-case code never needs this module: it talks to [`Store`](crate::Store) in domain terms.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use edl_domain::{
     Address, AuthorityName, CitizenId, ClassSet, DisplayState, FileNumber, IssuingAuthority,
@@ -238,10 +239,97 @@ pub fn classify_existing(
     }
 }
 
+/// A change to one row of the `region_status_counts` summary: add `delta` to the number of licences of `region`
+/// whose status is `status`.
+///
+/// Both SQL backends keep the summary in the transaction that changes `licences`, so
+/// [`Store::region_counts`](crate::Store::region_counts) reads a few rows instead of scanning every licence.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct CountDelta {
+    /// The licences' region (`licences.region`).
+    pub region: i64,
+    /// The status letters, as stored in `licences.status`.
+    pub status: String,
+    /// How many licences to add (negative to remove).
+    pub delta: i64,
+}
+
+/// The summary changes for inserting `licences`: one [`CountDelta`] per distinct `(region, status)`.
+///
+/// Ordered by `(region, status)`: transactions that upsert the summary rows in this order lock them in the same
+/// order, so two concurrent imports cannot deadlock on them.
+pub fn count_deltas<'a>(licences: impl IntoIterator<Item = &'a Licence>) -> Vec<CountDelta> {
+    // Called once per licence of every batch: a multiply-rotate hash of the two small integers instead of SipHash.
+    let mut groups: HashMap<(RegionCode, StatusSet), i64, BuildHasherDefault<PairHasher>> =
+        HashMap::default();
+    for licence in licences {
+        *groups
+            .entry((licence.authority().region, licence.status()))
+            .or_default() += 1;
+    }
+    let mut res: Vec<CountDelta> = groups
+        .into_iter()
+        .map(|((region, status), delta)| CountDelta {
+            region: region_to_column(region),
+            status: status.to_string(),
+            delta,
+        })
+        .collect();
+    res.sort_unstable();
+    res
+}
+
+/// Hashes the integers a `(RegionCode, StatusSet)` key writes (FxHash's multiply-rotate step). The keys come from
+/// parsed domain values, a few hundred distinct pairs, so there is nothing to gain from a keyed hash here.
+#[derive(Default)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_u64(u64::from(byte));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The summary changes for a licence whose stored `(region, status)` goes from `before` to `after`: one licence
+/// moves from one row to the other, in `(region, status)` order; nothing if the pair stays the same.
+pub fn moved_count(before: (i64, &str), after: (i64, &str)) -> Vec<CountDelta> {
+    if before == after {
+        return Vec::new();
+    }
+    let mut res = vec![
+        CountDelta {
+            region: before.0,
+            status: before.1.to_owned(),
+            delta: -1,
+        },
+        CountDelta {
+            region: after.0,
+            status: after.1.to_owned(),
+            delta: 1,
+        },
+    ];
+    res.sort_unstable();
+    res
+}
+
 /// Folds `(region, status, count)` groups into per-region counts, ordered by region.
 ///
 /// The display state of each status comes from [`StatusSet::display_state`], the one place the rule lives,
-/// so SQL only groups by the stored status string.
+/// so SQL only keeps counts by the stored status string (the `region_status_counts` rows).
 pub fn fold_region_counts(
     groups: impl IntoIterator<Item = (i64, String, i64)>,
     schedule: &RolloutSchedule,
@@ -403,6 +491,43 @@ mod tests {
         assert_eq!(
             check(stored(None, None, None)),
             Some(ConflictKind::DifferentRecordInRegistry)
+        );
+    }
+
+    #[test]
+    fn count_deltas_group_by_region_and_status_in_order() {
+        let a = licence("110100000001");
+        let b = licence("110100000002");
+        let mut fields = licence("110100000003").into_fields();
+        fields.status = StatusSet::parse("A").expect("status");
+        let c = Licence::new(fields).expect("consistent licence");
+        let mut fields = licence("110100000004").into_fields();
+        fields.authority.region = RegionCode::from_u32(110000).expect("known region");
+        let d = Licence::new(fields).expect("consistent licence");
+
+        let deltas = count_deltas([&a, &b, &c, &d, &a]);
+
+        let got: Vec<(i64, &str, i64)> = deltas
+            .iter()
+            .map(|d| (d.region, d.status.as_str(), d.delta))
+            .collect();
+        assert_eq!(
+            got,
+            [(110000, "HI", 1), (110100, "A", 1), (110100, "HI", 3)]
+        );
+        assert!(count_deltas([]).is_empty());
+    }
+
+    #[test]
+    fn a_moved_count_leaves_one_row_for_the_other() {
+        assert!(moved_count((110100, "A"), (110100, "A")).is_empty());
+        let got: Vec<(i64, String, i64)> = moved_count((510100, "A"), (110100, "D"))
+            .into_iter()
+            .map(|d| (d.region, d.status, d.delta))
+            .collect();
+        assert_eq!(
+            got,
+            [(110100, "D".to_owned(), 1), (510100, "A".to_owned(), -1)]
         );
     }
 

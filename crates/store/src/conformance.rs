@@ -28,9 +28,10 @@ use edl_domain::{
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
+use crate::backend::{LicenceRow, fold_region_counts};
 use crate::{
     AuthorityId, BatchOutcome, ChangeKind, ConflictKind, ImportConflict, ImportRecord,
-    ImportSourceId, NewHistoryEntry, Store, StoreError, licence_summary,
+    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, licence_summary,
 };
 
 /// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
@@ -126,7 +127,11 @@ macro_rules! store_conformance_tests {
             update_licence_can_move_to_a_new_authority,
             history_of_unknown_licence_is_empty,
             rollout_set_is_an_upsert_by_region,
-            region_counts_break_down_display_states;
+            region_counts_break_down_display_states,
+            region_counts_stay_exact_across_imports_and_changes,
+            concurrent_batches_of_one_source_store_each_record_once,
+            one_stored_record_in_a_large_batch_is_found,
+            import_into_an_unknown_source_fails_and_writes_nothing;
             backend:
             history_is_append_only_in_the_database,
         }
@@ -1081,6 +1086,344 @@ pub async fn region_counts_break_down_display_states<S: Store>(store: &S) {
         (2, 1, 1, 0, 0)
     );
     assert_eq!(chengdu_count.enabled_from, None);
+}
+
+/// The counts `region_counts` must give for the licences stored under `file_numbers` (every stored licence),
+/// recomputed from the licences themselves.
+async fn recounted<S: Store>(store: &S, file_numbers: &[FileNumber]) -> Vec<RegionCount> {
+    let mut groups = Vec::new();
+    for file_number in file_numbers {
+        if let Some(stored) = store.licence(file_number).await.expect("licence") {
+            let row = LicenceRow::from_licence(&stored.licence);
+            groups.push((row.region, row.status, 1));
+        }
+    }
+    let schedule = store.rollout().await.expect("rollout");
+    fold_region_counts(groups, &schedule).expect("test counts fold")
+}
+
+/// `region_counts` after each step, compared with a recount of every stored licence.
+async fn assert_counts_exact<S: Store>(store: &S, file_numbers: &[FileNumber], step: &str) {
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(
+        counts,
+        recounted(store, file_numbers).await,
+        "region_counts after {step}"
+    );
+    assert_eq!(
+        counts.iter().map(|count| count.licences).sum::<u64>(),
+        store.count_licences().await.expect("count"),
+        "region_counts after {step} add up to count_licences"
+    );
+}
+
+/// `region_counts` counts every licence exactly once through imports (with duplicates and conflicts), re-imports,
+/// imports of overlapping files, direct inserts and status and authority changes.
+pub async fn region_counts_stay_exact_across_imports_and_changes<S: Store>(store: &S) {
+    let tianjin_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let chengdu_id = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let all: Vec<FileNumber> = (1..=20).map(file_number).collect();
+    // Inserted directly: one black, one red.
+    let direct = licence(1, 1, &tianjin());
+    store
+        .insert_licence(&direct, tianjin_id)
+        .await
+        .expect("insert");
+    store
+        .insert_licence(&with_status(&licence(2, 2, &tianjin()), "D"), tianjin_id)
+        .await
+        .expect("insert");
+    assert_counts_exact(store, &all, "insert_licence").await;
+
+    // A file with black, red, invalid and not-displayed records, a repeat inside the batch (a different
+    // status, which must not be counted) and a different record under a directly inserted file number.
+    let tianjin_file = vec![
+        (2, licence(3, 3, &tianjin())),
+        (3, with_status(&licence(4, 4, &tianjin()), "HI")),
+        (4, with_status(&licence(5, 5, &tianjin()), "L")),
+        (5, with_status(&licence(3, 3, &tianjin()), "F")),
+        (6, with_status(&direct, "G")),
+        (7, with_status(&licence(6, 6, &tianjin()), "F")),
+    ];
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let first = import_all(store, source, &tianjin_file, tianjin_id, 10).await;
+    assert_eq!((first.inserted, first.conflicts.len()), (4, 2));
+    assert_counts_exact(store, &all, "the first import").await;
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(counts.len(), 1);
+    assert_eq!(
+        (
+            counts[0].licences,
+            counts[0].black,
+            counts[0].red,
+            counts[0].invalid,
+            counts[0].not_displayed
+        ),
+        (6, 3, 1, 1, 1)
+    );
+
+    // The same file again, in other batches: nothing new, nothing counted twice.
+    let again = import_all(store, source, &tianjin_file, tianjin_id, 4).await;
+    assert_eq!((again.inserted, again.unchanged), (0, 4));
+    assert_counts_exact(store, &all, "a re-import").await;
+
+    // Another file repeating two records and adding two of another region.
+    let chengdu_file = [
+        (2, tianjin_file[0].1.clone()),
+        (3, licence(7, 7, &chengdu())),
+        (4, with_status(&licence(8, 8, &chengdu()), "S")),
+        (5, tianjin_file[2].1.clone()),
+    ];
+    let other = store.begin_import(sha(2), at(1)).await.expect("begin");
+    let mut overlap = BatchOutcome::default();
+    for chunk in chengdu_file.chunks(3) {
+        let mut batch = records(chunk, tianjin_id);
+        for record in &mut batch {
+            if record.licence.authority() == &chengdu() {
+                record.authority_id = chengdu_id;
+            }
+        }
+        let outcome = store.import_batch(other, &batch).await.expect("import");
+        overlap.inserted += outcome.inserted;
+        overlap.unchanged += outcome.unchanged;
+    }
+    assert_eq!((overlap.inserted, overlap.unchanged), (2, 2));
+    assert_counts_exact(store, &all, "an overlapping import").await;
+
+    // Status changes that move licences between display states: black → red → black, and not displayed → black.
+    let normal = stored(store, &licence(3, 3, &tianjin())).await;
+    let suspended = with_status(&normal.licence, "D");
+    let v2 = store
+        .update_licence(
+            normal.version,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &normal.licence, &suspended, 2),
+        )
+        .await
+        .expect("suspend");
+    assert_counts_exact(store, &all, "a suspension").await;
+    let restored = with_status(&suspended, "A");
+    store
+        .update_licence(
+            v2,
+            &restored,
+            entry(ChangeKind::StatusChanged, &suspended, &restored, 3),
+        )
+        .await
+        .expect("restore");
+    assert_counts_exact(store, &all, "a restoration").await;
+    let cancelled = stored(store, &licence(6, 6, &tianjin())).await;
+    let reinstated = with_status(&cancelled.licence, "A");
+    store
+        .update_licence(
+            cancelled.version,
+            &reinstated,
+            entry(
+                ChangeKind::StatusChanged,
+                &cancelled.licence,
+                &reinstated,
+                4,
+            ),
+        )
+        .await
+        .expect("reinstate");
+    assert_counts_exact(store, &all, "a change from not displayed to black").await;
+
+    // A change that keeps region and status (points) moves nothing; a stale one writes nothing.
+    let before_points = stored(store, &licence(4, 4, &tianjin())).await;
+    let mut fields = before_points.licence.clone().into_fields();
+    fields.points = Points::new(date!(2024 - 08 - 01), 9);
+    let more_points = Licence::new(fields).expect("a consistent licence");
+    store
+        .update_licence(
+            before_points.version,
+            &more_points,
+            entry(
+                ChangeKind::PointsAdded,
+                &before_points.licence,
+                &more_points,
+                5,
+            ),
+        )
+        .await
+        .expect("points");
+    let stale = store
+        .update_licence(
+            before_points.version,
+            &with_status(&more_points, "F"),
+            entry(ChangeKind::StatusChanged, &more_points, &more_points, 6),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::StaleVersion)), "{stale:?}");
+    assert_counts_exact(store, &all, "a points change and a stale update").await;
+
+    // A renewal by another authority moves the licence to that region, with a new status.
+    let renewing = stored(store, &licence(5, 5, &tianjin())).await;
+    let mut fields = renewing.licence.clone().into_fields();
+    fields.authority = chengdu();
+    fields.status = StatusSet::NORMAL;
+    fields.edition = 2;
+    let moved = Licence::new(fields).expect("a consistent licence");
+    store
+        .update_licence(
+            renewing.version,
+            &moved,
+            entry(ChangeKind::Renewed, &renewing.licence, &moved, 7),
+        )
+        .await
+        .expect("move");
+    assert_counts_exact(store, &all, "a move to another region").await;
+
+    // A refused direct insert counts nothing; a new one counts once.
+    let taken = store
+        .insert_licence(&with_status(&direct, "D"), tianjin_id)
+        .await;
+    assert!(
+        matches!(taken, Err(StoreError::Conflict { .. })),
+        "{taken:?}"
+    );
+    store
+        .insert_licence(&with_status(&licence(9, 9, &chengdu()), "D"), chengdu_id)
+        .await
+        .expect("insert");
+    assert_counts_exact(store, &all, "a last insert_licence").await;
+    let counts = store.region_counts().await.expect("counts");
+    let totals: Vec<(u32, u64)> = counts
+        .iter()
+        .map(|count| (count.region.as_u32(), count.licences))
+        .collect();
+    assert_eq!(totals, [(TIANJIN_CITY, 5), (CHENGDU_CITY, 4)]);
+}
+
+/// Two batches of the same file written at the same time on different connections, sharing some file numbers:
+/// every file number is stored once, each shared one is inserted by one batch and a duplicate for the other, and
+/// `region_counts` counts every licence once.
+pub async fn concurrent_batches_of_one_source_store_each_record_once<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    // Batch one holds file numbers 1..=600 on lines 2..=601, batch two 301..=900 on lines 602..=1201.
+    let one: Vec<(u64, Licence)> = (1..=600u32)
+        .map(|n| (u64::from(n) + 1, licence(n, (n % 900) as u16, &tianjin())))
+        .collect();
+    let two: Vec<(u64, Licence)> = (301..=900u32)
+        .map(|n| {
+            let status = if n % 3 == 0 { "D" } else { "A" };
+            (
+                u64::from(n) + 301,
+                with_status(&licence(n, (n % 900) as u16, &tianjin()), status),
+            )
+        })
+        .collect();
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let (records_one, records_two) = (records(&one, authority_id), records(&two, authority_id));
+
+    let (first, second) = tokio::join!(
+        store.import_batch(source, &records_one),
+        store.import_batch(source, &records_two),
+    );
+
+    let (first, second) = (first.expect("batch one"), second.expect("batch two"));
+    assert_eq!((first.unchanged, second.unchanged), (0, 0));
+    assert_eq!(first.inserted + second.inserted, 900);
+    assert_eq!(
+        first.conflicts.len() + second.conflicts.len(),
+        300,
+        "each shared file number is a duplicate in one batch"
+    );
+    let line_of = |n: u32, batch_one: bool| u64::from(n) + if batch_one { 1 } else { 301 };
+    let mut conflicts: Vec<ImportConflict> = first.conflicts.clone();
+    conflicts.extend(second.conflicts.iter().copied());
+    for conflict in &conflicts {
+        let in_one = conflict.line <= 601;
+        let n = u32::try_from(conflict.line - if in_one { 1 } else { 301 }).expect("small");
+        assert!((301..=600).contains(&n), "{conflict:?}");
+        assert_eq!(
+            conflict.kind,
+            ConflictKind::DuplicateInFile {
+                first_line: line_of(n, !in_one)
+            }
+        );
+    }
+    assert_eq!(store.count_licences().await.expect("count"), 900);
+    let all: Vec<FileNumber> = (1..=900).map(file_number).collect();
+    assert_counts_exact(store, &all, "two concurrent batches").await;
+    // Whichever batch won a shared file number, the stored licence is that batch's record.
+    for n in [1, 300, 301, 450, 600, 601, 900] {
+        let got = store
+            .licence(&file_number(n))
+            .await
+            .expect("licence")
+            .expect("stored")
+            .licence;
+        let from_one = one
+            .iter()
+            .find(|(_, l)| l.file_number() == got.file_number());
+        let from_two = two
+            .iter()
+            .find(|(_, l)| l.file_number() == got.file_number());
+        assert!(
+            from_one.is_some_and(|(_, l)| *l == got) || from_two.is_some_and(|(_, l)| *l == got),
+            "licence {n} is one of the imported records"
+        );
+    }
+}
+
+/// A large batch in which a single record is already stored (from an earlier, interrupted run) inserts the others
+/// and finds that one unchanged, wherever it sits in the batch.
+pub async fn one_stored_record_in_a_large_batch_is_found<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let lines: Vec<(u64, Licence)> = (1..=1_000u32)
+        .map(|n| (u64::from(n) + 1, licence(n, (n % 900) as u16, &tianjin())))
+        .collect();
+    let source = store.begin_import(sha(1), at(0)).await.expect("begin");
+    for stored in [1, 2, 500] {
+        store
+            .import_batch(source, &records(&lines[stored..=stored], authority_id))
+            .await
+            .expect("one record");
+    }
+
+    let outcome = store
+        .import_batch(source, &records(&lines, authority_id))
+        .await
+        .expect("the whole file");
+
+    assert_eq!(
+        outcome,
+        BatchOutcome {
+            inserted: 997,
+            unchanged: 3,
+            conflicts: vec![]
+        }
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 1_000);
+    let all: Vec<FileNumber> = (1..=1_000).map(file_number).collect();
+    assert_counts_exact(store, &all, "a large batch with stored records").await;
+}
+
+/// A batch for an import source that does not exist fails as a foreign-key conflict and writes nothing.
+pub async fn import_into_an_unknown_source_fails_and_writes_nothing<S: Store>(store: &S) {
+    let authority_id = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let known = store.begin_import(sha(1), at(0)).await.expect("begin");
+    let lines = file_of_ten();
+
+    let res = store
+        .import_batch(
+            ImportSourceId(known.0 + 1000),
+            &records(&lines, authority_id),
+        )
+        .await;
+
+    assert!(
+        matches!(
+            res,
+            Err(StoreError::Conflict {
+                constraint: "foreign_key"
+            })
+        ),
+        "{res:?}"
+    );
+    assert_eq!(store.count_licences().await.expect("count"), 0);
+    assert!(store.region_counts().await.expect("counts").is_empty());
 }
 
 /// The database itself refuses to update or delete history rows, whatever the caller.

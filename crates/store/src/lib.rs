@@ -6,7 +6,8 @@
 //! The principal values are [`StoredLicence`] (a licence with its optimistic-concurrency version),
 //! [`ImportRecord`] and [`BatchOutcome`] (idempotent bulk import with provenance), [`HistoryEntry`]
 //! (the append-only change log) and [`RegionCount`].
-//! [`backend`] holds the column encoding, import classification and count folding both SQL backends share.
+//! [`backend`] holds the column encoding, import classification, region-count summary changes and count folding
+//! both SQL backends share.
 //! With the feature `conformance`, the `conformance` module and the `store_conformance_tests!` macro give every backend
 //! the same test suite.
 
