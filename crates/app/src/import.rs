@@ -80,7 +80,7 @@ pub struct ImportSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The input file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Read {
         /// The file.
         path: PathBuf,
@@ -89,7 +89,9 @@ pub enum ImportError {
         source: io::Error,
     },
     /// The file is not a registry exchange file (wrong header, a runaway record) or reading it failed part-way.
-    #[error("{path}: {source}")]
+    #[error(
+        "cannot import {path}: it is not a registry exchange file as docs/import-format.md describes"
+    )]
     Format {
         /// The file.
         path: PathBuf,
@@ -101,7 +103,7 @@ pub enum ImportError {
     #[error("a batch writer failed: {0}")]
     Writer(String),
     /// The reject report could not be written.
-    #[error("cannot write the reject report: {0}")]
+    #[error("cannot write the reject report")]
     Rejects(#[source] io::Error),
     /// The database failed on the batch starting at `line`; batches that finished before are committed.
     #[error(
