@@ -215,23 +215,7 @@ fn an_import_killed_half_way_and_restarted_stores_every_record_exactly_once() {
         csv.to_str().unwrap(),
     ]);
 
-    let mut child = edl.spawn(&[
-        "import",
-        csv.to_str().unwrap(),
-        "--no-progress",
-        "--batch-size",
-        "2000",
-    ]);
-    // Wait until some batches are committed, then kill the process hard (SIGKILL: no clean-up runs).
-    for _ in 0..2000 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        if edl.total_licences_if_ready() > 0 {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let after_kill = edl.total_licences();
+    let after_kill = edl.import_and_kill_once_committed(&csv);
     assert!(
         after_kill > 0,
         "the import should have committed something before the kill"

@@ -107,22 +107,7 @@ fn postgres_import_is_idempotent_and_restartable_after_a_kill() {
         csv.to_str().unwrap(),
     ]);
 
-    let mut child = edl.spawn(&[
-        "import",
-        csv.to_str().unwrap(),
-        "--no-progress",
-        "--batch-size",
-        "2000",
-    ]);
-    for _ in 0..2000 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        if edl.total_licences_if_ready() > 0 {
-            break;
-        }
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let after_kill = edl.total_licences();
+    let after_kill = edl.import_and_kill_once_committed(&csv);
     assert!(
         after_kill > 0 && after_kill < total,
         "committed {after_kill} of {total} before the kill"

@@ -4,16 +4,18 @@
 //! Per batch, in one transaction:
 //! 0. [`check_authorities`]: every record's authority id must name its licence's authority.
 //! 1. [`dedupe_batch`] keeps the first record of each 档案编号 (file number); later ones are `DuplicateInFile`.
-//! 2. One `SELECT … WHERE file_number = ANY($1)` reads the provenance of the batch's file numbers that are stored;
+//! 2. `SELECT … WHERE file_number = ANY($1)` reads the provenance of the batch's file numbers that are stored: first
+//!    of a sample of them ([`SAMPLE_SIZE`]), then, only if the sample finds one, of all of them;
 //!    [`classify_existing`] applies the rules of [`Store::import_batch`](edl_store::Store::import_batch) to those
 //!    records, the same code edl-store-sqlite runs.
-//! 3. The others go to `licences` with one `COPY … FROM STDIN` (text format), in file-number order.
+//! 3. The others go to `licences` with one binary `COPY … FROM STDIN`, in file-number order.
 //! 4. The `(region, status)` counts of the inserted rows are added to `region_status_counts`, one row per pair.
 //!
-//! The probe only sees committed rows. If another transaction (a second writer of the same import, or another
-//! import) inserts one of the new file numbers between the probe and the `COPY`, the `COPY` waits for it and fails
-//! with a unique violation on `licences_pkey`; the transaction is rolled back and the batch is redone on the staging
-//! path, which is safe under concurrency on its own:
+//! If the `COPY` meets a stored file number, it fails with a unique violation on `licences_pkey` and the transaction
+//! is rolled back, with nothing written. After a sample that missed it, the batch is tried again with the full
+//! probe. The probe only sees committed rows: if another transaction (a second writer of the same import, or another
+//! import) inserts one of the new file numbers between the full probe and the `COPY`, the `COPY` waits for it and
+//! fails the same way, and the batch is redone on the staging path, which is safe under concurrency on its own:
 //! - `CREATE TEMP TABLE edl_import_staging … ON COMMIT DROP`, filled with `COPY … FROM STDIN`;
 //! - one statement inserts the staged rows with `ON CONFLICT (file_number) DO NOTHING` in a data-modifying `WITH`
 //!   and returns, for every staged row it did not insert, the provenance of the stored licence (all parts of the

@@ -79,6 +79,22 @@ impl Edl {
             .expect("spawn edl")
     }
 
+    /// Starts `edl import CSV` with small batches, waits until some are committed, kills the process hard
+    /// (SIGKILL: no clean-up runs) and returns how many licences the registry then holds.
+    pub fn import_and_kill_once_committed(&self, csv: &std::path::Path) -> u64 {
+        let csv = csv.to_str().expect("UTF-8 temp path");
+        let mut child = self.spawn(&["import", csv, "--no-progress", "--batch-size", "2000"]);
+        for _ in 0..2000 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            if self.total_licences_if_ready() > 0 {
+                break;
+            }
+        }
+        child.kill().expect("kill edl import");
+        child.wait().expect("reap edl import");
+        self.total_licences()
+    }
+
     /// The registry's licence count, from `edl stats regions`.
     pub fn total_licences(&self) -> u64 {
         let out = self.ok(&["stats", "regions"]).stdout;
