@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod certificate;
+mod demo;
 mod issue;
 mod key;
 pub mod key_file;
@@ -37,6 +38,7 @@ mod tests;
 pub use certificate::{
     CertificateDer, CertificateError, DocumentSignerCertificate, PemError, TrustAnchor,
 };
+pub use demo::{DemoPki, DemoPkiError};
 pub use issue::{
     DocumentSignerParams, IacaParams, IssueError, TrustListSignerParams, issue_document_signer,
     issue_iaca, issue_trust_list_signer,

@@ -1,0 +1,364 @@
+//! The Mobile Security Object (ISO 18013-5 §9.1.2.4): the digests of every data element, the
+//! device key, the validity window and the status reference, signed by the document signer.
+
+use ciborium::Value;
+use edl_pki::PublicKey;
+use time::OffsetDateTime;
+
+use crate::device_key::{self, DeviceKeyError};
+use edl_cbor::{self as cbor, Map};
+
+/// The MSO version written.
+pub const MSO_VERSION: &str = "1.0";
+
+/// A digest algorithm an MSO may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DigestAlgorithm {
+    /// SHA-256 (the only one this platform issues with).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl DigestAlgorithm {
+    /// The name as the MSO writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Sha256 => "SHA-256",
+            DigestAlgorithm::Sha384 => "SHA-384",
+            DigestAlgorithm::Sha512 => "SHA-512",
+        }
+    }
+
+    /// Reads a name; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<DigestAlgorithm> {
+        match name {
+            "SHA-256" => Some(DigestAlgorithm::Sha256),
+            "SHA-384" => Some(DigestAlgorithm::Sha384),
+            "SHA-512" => Some(DigestAlgorithm::Sha512),
+            _ => None,
+        }
+    }
+
+    /// The digest of `bytes`.
+    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        use aws_lc_rs::digest;
+        let algorithm = match self {
+            DigestAlgorithm::Sha256 => &digest::SHA256,
+            DigestAlgorithm::Sha384 => &digest::SHA384,
+            DigestAlgorithm::Sha512 => &digest::SHA512,
+        };
+        digest::digest(algorithm, bytes).as_ref().to_vec()
+    }
+}
+
+/// `validityInfo`: when the MSO was signed and when it may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidityInfo {
+    /// When the MSO was signed.
+    pub signed: OffsetDateTime,
+    /// Not valid before.
+    pub valid_from: OffsetDateTime,
+    /// Not valid after.
+    pub valid_until: OffsetDateTime,
+    /// When the issuer expects to re-issue, if it says.
+    pub expected_update: Option<OffsetDateTime>,
+}
+
+/// Where the credential's status lives: index `idx` in the Token Status List at `uri`
+/// (ISO 18013-5 second edition `status.status_list`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusReference {
+    /// The credential's index in the list.
+    pub idx: u64,
+    /// Where the list is published.
+    pub uri: String,
+}
+
+/// The digests of one namespace, in the order they appear.
+pub type DigestIds = Vec<(u64, Vec<u8>)>;
+
+/// A Mobile Security Object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MobileSecurityObject {
+    /// `version` ("1.0").
+    pub version: String,
+    /// `digestAlgorithm` as written (the verifier reports unsupported ones).
+    pub digest_algorithm: String,
+    /// `valueDigests`: namespace → digest ID → digest, in the order they appear.
+    pub value_digests: Vec<(String, DigestIds)>,
+    /// `deviceKeyInfo.deviceKey`, checked when read: `Err` keeps why it is not usable, so the
+    /// verifier can report it as a failed check rather than an undecodable MSO.
+    pub device_key: Result<PublicKey, DeviceKeyError>,
+    /// `deviceKeyInfo.deviceKey` as received (re-encoded unchanged).
+    device_key_value: Value,
+    /// The rest of `deviceKeyInfo` (keyAuthorizations, keyInfo), kept as received.
+    device_key_info_rest: Vec<(Value, Value)>,
+    /// `docType`.
+    pub doc_type: String,
+    /// `validityInfo`.
+    pub validity: ValidityInfo,
+    /// `status.status_list`, when present.
+    pub status: Option<StatusReference>,
+    /// `status` as received (other mechanisms and RFU keys are kept for re-encoding).
+    status_value: Option<Value>,
+}
+
+/// Why bytes are not an MSO.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MsoError {
+    /// The bytes are not acceptable CBOR.
+    #[error("the MSO is not well-formed CBOR: {0}")]
+    Cbor(#[from] cbor::CborError),
+    /// The payload is not `#6.24(bstr)`.
+    #[error("the MSO is not wrapped as MobileSecurityObjectBytes (tag 24 over a byte string)")]
+    NotTagged,
+    /// A required field is missing.
+    #[error("the MSO has no `{field}`")]
+    Missing {
+        /// Which field.
+        field: &'static str,
+    },
+    /// A field has the wrong type or form.
+    #[error("the MSO's `{field}` has the wrong type or form")]
+    WrongType {
+        /// Which field.
+        field: &'static str,
+    },
+}
+
+/// The most an MSO may weigh (Annex D's is under 1 KiB; many namespaces stay under 16 KiB).
+pub const MAX_MSO_BYTES: usize = 64 * 1024;
+
+impl MobileSecurityObject {
+    /// An MSO for the platform's credentials: SHA-256, version 1.0.
+    pub fn new(
+        doc_type: &str,
+        value_digests: Vec<(String, DigestIds)>,
+        device_key: &PublicKey,
+        validity: ValidityInfo,
+        status: Option<StatusReference>,
+    ) -> MobileSecurityObject {
+        MobileSecurityObject {
+            version: MSO_VERSION.to_owned(),
+            digest_algorithm: DigestAlgorithm::Sha256.name().to_owned(),
+            value_digests,
+            device_key: Ok(device_key.clone()),
+            device_key_value: device_key::to_cose_key(device_key),
+            device_key_info_rest: Vec::new(),
+            doc_type: doc_type.to_owned(),
+            validity,
+            status_value: status.as_ref().map(status_to_cbor),
+            status,
+        }
+    }
+
+    /// The digest algorithm, if supported.
+    pub fn digest_algorithm(&self) -> Option<DigestAlgorithm> {
+        DigestAlgorithm::from_name(&self.digest_algorithm)
+    }
+
+    /// The digest for `(namespace, digest_id)`.
+    pub fn digest(&self, namespace: &str, digest_id: u64) -> Option<&[u8]> {
+        self.value_digests
+            .iter()
+            .find(|(ns, _)| ns == namespace)
+            .and_then(|(_, ids)| ids.iter().find(|(id, _)| *id == digest_id))
+            .map(|(_, d)| d.as_slice())
+    }
+
+    /// The MSO as a CBOR map, keys in the order of the standard's CDDL.
+    pub fn to_cbor(&self) -> Value {
+        let digests = self
+            .value_digests
+            .iter()
+            .map(|(ns, ids)| {
+                let ids = ids
+                    .iter()
+                    .map(|(id, d)| (Value::from(*id), Value::Bytes(d.clone())))
+                    .collect();
+                (Value::Text(ns.clone()), Value::Map(ids))
+            })
+            .collect();
+        let mut key_info = vec![(Value::from("deviceKey"), self.device_key_value.clone())];
+        key_info.extend(self.device_key_info_rest.iter().cloned());
+        let mut validity = vec![
+            (Value::from("signed"), cbor::tdate(self.validity.signed)),
+            (
+                Value::from("validFrom"),
+                cbor::tdate(self.validity.valid_from),
+            ),
+            (
+                Value::from("validUntil"),
+                cbor::tdate(self.validity.valid_until),
+            ),
+        ];
+        if let Some(t) = self.validity.expected_update {
+            validity.push((Value::from("expectedUpdate"), cbor::tdate(t)));
+        }
+        let mut map = vec![
+            (Value::from("version"), Value::Text(self.version.clone())),
+            (
+                Value::from("digestAlgorithm"),
+                Value::Text(self.digest_algorithm.clone()),
+            ),
+            (Value::from("valueDigests"), Value::Map(digests)),
+            (Value::from("deviceKeyInfo"), Value::Map(key_info)),
+            (Value::from("docType"), Value::Text(self.doc_type.clone())),
+            (Value::from("validityInfo"), Value::Map(validity)),
+        ];
+        if let Some(status) = &self.status_value {
+            map.push((Value::from("status"), status.clone()));
+        }
+        Value::Map(map)
+    }
+
+    /// `MobileSecurityObjectBytes`: the encoded `#6.24(bstr .cbor MSO)`, the COSE_Sign1 payload.
+    pub fn to_tagged_bytes(&self) -> Vec<u8> {
+        cbor::encode(&cbor::tag24(cbor::encode(&self.to_cbor())))
+    }
+
+    /// Reads `MobileSecurityObjectBytes` (the issuerAuth payload).
+    pub fn from_tagged_bytes(bytes: &[u8]) -> Result<MobileSecurityObject, MsoError> {
+        let outer = cbor::decode(bytes, MAX_MSO_BYTES)?;
+        let Value::Tag(24, inner) = outer else {
+            return Err(MsoError::NotTagged);
+        };
+        let Value::Bytes(inner) = *inner else {
+            return Err(MsoError::NotTagged);
+        };
+        let value = cbor::decode(&inner, MAX_MSO_BYTES)?;
+        MobileSecurityObject::from_cbor(&value)
+    }
+
+    /// Reads an MSO map.
+    pub fn from_cbor(value: &Value) -> Result<MobileSecurityObject, MsoError> {
+        let map = Map::of(value).ok_or(MsoError::WrongType {
+            field: "MobileSecurityObject",
+        })?;
+        let text = |field: &'static str| match map.get(field) {
+            Some(Value::Text(t)) => Ok(t.clone()),
+            Some(_) => Err(MsoError::WrongType { field }),
+            None => Err(MsoError::Missing { field }),
+        };
+        let version = text("version")?;
+        let digest_algorithm = text("digestAlgorithm")?;
+        let doc_type = text("docType")?;
+
+        let digests = map.get("valueDigests").ok_or(MsoError::Missing {
+            field: "valueDigests",
+        })?;
+        let wrong_digests = MsoError::WrongType {
+            field: "valueDigests",
+        };
+        let digests = Map::of(digests).ok_or(wrong_digests.clone())?;
+        let mut value_digests = Vec::with_capacity(digests.entries().len());
+        for (ns, ids) in digests.entries() {
+            let (Value::Text(ns), Some(ids)) = (ns, Map::of(ids)) else {
+                return Err(wrong_digests);
+            };
+            let mut read = Vec::with_capacity(ids.entries().len());
+            for (id, digest) in ids.entries() {
+                let id = id
+                    .as_integer()
+                    .and_then(|i| u64::try_from(i).ok())
+                    .filter(|i| *i < 1 << 31);
+                let (Some(id), Value::Bytes(digest)) = (id, digest) else {
+                    return Err(wrong_digests);
+                };
+                read.push((id, digest.clone()));
+            }
+            value_digests.push((ns.clone(), read));
+        }
+
+        let key_info = map.get("deviceKeyInfo").ok_or(MsoError::Missing {
+            field: "deviceKeyInfo",
+        })?;
+        let key_info = Map::of(key_info).ok_or(MsoError::WrongType {
+            field: "deviceKeyInfo",
+        })?;
+        let device_key_value = key_info
+            .get("deviceKey")
+            .ok_or(MsoError::Missing { field: "deviceKey" })?
+            .clone();
+        let device_key = device_key::from_cose_key(&device_key_value);
+        let device_key_info_rest = key_info
+            .entries()
+            .iter()
+            .filter(|(k, _)| !matches!(k, Value::Text(t) if t == "deviceKey"))
+            .cloned()
+            .collect();
+
+        let validity = map.get("validityInfo").ok_or(MsoError::Missing {
+            field: "validityInfo",
+        })?;
+        let validity = Map::of(validity).ok_or(MsoError::WrongType {
+            field: "validityInfo",
+        })?;
+        let date = |field: &'static str| {
+            let v = validity.get(field).ok_or(MsoError::Missing { field })?;
+            cbor::parse_tdate(v).ok_or(MsoError::WrongType { field })
+        };
+        let validity = ValidityInfo {
+            signed: date("signed")?,
+            valid_from: date("validFrom")?,
+            valid_until: date("validUntil")?,
+            expected_update: match validity.get("expectedUpdate") {
+                None => None,
+                Some(_) => Some(date("expectedUpdate")?),
+            },
+        };
+
+        let status_value = map.get("status").cloned();
+        let status = match &status_value {
+            None => None,
+            Some(v) => status_from_cbor(v)?,
+        };
+
+        Ok(MobileSecurityObject {
+            version,
+            digest_algorithm,
+            value_digests,
+            device_key,
+            device_key_value,
+            device_key_info_rest,
+            doc_type,
+            validity,
+            status,
+            status_value,
+        })
+    }
+}
+
+fn status_to_cbor(status: &StatusReference) -> Value {
+    Value::Map(vec![(
+        Value::from("status_list"),
+        Value::Map(vec![
+            (Value::from("idx"), Value::from(status.idx)),
+            (Value::from("uri"), Value::Text(status.uri.clone())),
+        ]),
+    )])
+}
+
+fn status_from_cbor(value: &Value) -> Result<Option<StatusReference>, MsoError> {
+    let wrong = MsoError::WrongType { field: "status" };
+    let map = Map::of(value).ok_or(wrong.clone())?;
+    let Some(list) = map.get("status_list") else {
+        return Ok(None);
+    };
+    let list = Map::of(list).ok_or(wrong.clone())?;
+    let idx = list
+        .get("idx")
+        .and_then(Value::as_integer)
+        .and_then(|i| u64::try_from(i).ok())
+        .ok_or(wrong.clone())?;
+    let Some(Value::Text(uri)) = list.get("uri") else {
+        return Err(wrong);
+    };
+    Ok(Some(StatusReference {
+        idx,
+        uri: uri.clone(),
+    }))
+}
