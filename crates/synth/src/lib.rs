@@ -15,3 +15,9 @@ mod weighted;
 
 pub use authorities::{demo_authorities, rollout_phases};
 pub use generator::{Generator, GeneratorError};
+
+/// The demo portrait: a 120×160 JPEG silhouette (1.7 KiB), the same for every synthetic licence.
+/// Synthetic people have no faces; the registry's real portraits replace it in production.
+pub fn demo_portrait() -> &'static [u8] {
+    include_bytes!("../data/portrait.jpg")
+}
