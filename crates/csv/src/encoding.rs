@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::OnceLock;
 
-use encoding_rs::{EncoderResult, GBK};
+use encoding_rs::{EncoderResult, GBK, UTF_8};
 
 /// The UTF-8 byte order mark, skipped at the start of a UTF-8 file.
 pub(crate) const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -39,7 +39,7 @@ impl Encoding {
     /// ASCII-only fields (most of a record) are borrowed, not copied, in both encodings.
     pub(crate) fn decode(self, bytes: &[u8]) -> Option<Cow<'_, str>> {
         match self {
-            Encoding::Utf8 => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
+            Encoding::Utf8 => utf8_text(bytes).map(Cow::Borrowed),
             Encoding::Gbk => GBK.decode_without_bom_handling_and_without_replacement(bytes),
         }
     }
@@ -75,6 +75,18 @@ impl Encoding {
                 Ok(())
             }
         }
+    }
+}
+
+/// `bytes` as text if they are valid UTF-8.
+///
+/// The same as `std::str::from_utf8(bytes).ok()`, with `encoding_rs`'s validator, which checks several bytes at
+/// a time (SIMD where the CPU has it) and is several times faster on Chinese text.
+pub(crate) fn utf8_text(bytes: &[u8]) -> Option<&str> {
+    match UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
+        Some(Cow::Borrowed(text)) => Some(text),
+        // `encoding_rs` borrows valid UTF-8 and returns `None` for anything else; it never copies.
+        Some(Cow::Owned(_)) | None => None,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Reading an exchange file: encoding choice, header check, then one outcome per record in constant memory.
 //!
-//! Records are split by the `csv` crate on raw bytes into one reused [`ByteRecord`]; each field is then decoded
-//! (UTF-8 or GBK) and parsed into a domain value. A problem with one record rejects that record only
+//! Records are split by the `csv` crate on raw bytes into one reused [`ByteRecord`]; the fields are then decoded
+//! (a UTF-8 record checked in one pass, GBK field by field) and parsed into domain values, and the import digest is
+//! computed in a reused buffer. A problem with one record rejects that record only
 //! ([`RowRejected`]); only I/O failures, a bad header row and an oversized record stop the reader ([`ReadError`]).
 //! No error carries a field's value: they name the column and the rule, since the values are personal data.
 
@@ -20,8 +21,8 @@ use edl_domain::{
 use time::Date;
 
 use crate::columns::{Column, HeaderLanguage};
-use crate::encoding::{Encoding, EncodingChoice, UTF8_BOM, sniff_encoding};
-use crate::render::RenderedRow;
+use crate::encoding::{Encoding, EncodingChoice, UTF8_BOM, sniff_encoding, utf8_text};
+use crate::render::Digester;
 
 /// How many leading bytes [`EncodingChoice::Auto`] looks at.
 pub const SNIFF_BYTES: usize = 64 * 1024;
@@ -313,7 +314,7 @@ pub struct RowReader<R: Read> {
     /// The last line of the previous record (the header row's, at first).
     last_line: u64,
     record: ByteRecord,
-    rendered: RenderedRow,
+    digester: Digester,
     finished: bool,
 }
 
@@ -359,7 +360,7 @@ impl<R: Read> RowReader<R> {
             skipped,
             last_line: 0,
             record,
-            rendered: RenderedRow::default(),
+            digester: Digester::default(),
             finished: false,
         };
         res.finish_record();
@@ -399,12 +400,13 @@ impl<R: Read> RowReader<R> {
             .checked_sub(1)
             .and_then(|last| source.byte_at(last))
             == Some(b'\n');
-        let inner_newlines = self
-            .record
-            .as_slice()
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
+        let bytes = self.record.as_slice();
+        // Only a quoted field holds a newline; the word-at-a-time `contains` skips the count for the others.
+        let inner_newlines = if bytes.contains(&b'\n') {
+            bytes.iter().filter(|&&b| b == b'\n').count() as u64
+        } else {
+            0
+        };
         self.last_line = end.line().saturating_sub(u64::from(ended_by_lf));
         self.last_line.saturating_sub(inner_newlines).max(1)
     }
@@ -427,14 +429,11 @@ impl<R: Read> RowReader<R> {
         }
         let line = self.finish_record();
         let outcome = match parse_record(&self.record, self.encoding) {
-            Ok(licence) => {
-                self.rendered.fill(&licence);
-                RowOutcome::Parsed(ParsedRow {
-                    line,
-                    licence,
-                    digest: self.rendered.digest(),
-                })
-            }
+            Ok(licence) => RowOutcome::Parsed(ParsedRow {
+                line,
+                digest: self.digester.digest(&licence),
+                licence,
+            }),
             Err(reason) => RowOutcome::Rejected(RowRejected { line, reason }),
         };
         Some(Ok(outcome))
@@ -549,7 +548,16 @@ fn parse_record(record: &ByteRecord, encoding: Encoding) -> Result<Licence, RowE
             found: record.len(),
         });
     }
+    // A UTF-8 record is usually checked and split once; otherwise each field is decoded when it is parsed, so the
+    // first bad field in column order is the one reported, whether its text or its value is wrong.
+    let utf8 = match encoding {
+        Encoding::Utf8 => utf8_fields(record),
+        Encoding::Gbk => None,
+    };
     let text = |column: Column| -> Result<Cow<'_, str>, RowError> {
+        if let Some(fields) = &utf8 {
+            return Ok(Cow::Borrowed(fields[column.index()]));
+        }
         let bytes = &record[column.index()];
         encoding.decode(bytes).ok_or(match encoding {
             Encoding::Utf8 => RowError::NotUtf8 { column },
@@ -600,6 +608,21 @@ fn parse_record(record: &ByteRecord, encoding: Encoding) -> Result<Licence, RowE
         edition: 1,
     })
     .map_err(RowError::Inconsistent)
+}
+
+/// The fields of a record of [`Column::COUNT`] fields as text, if every field is valid UTF-8.
+///
+/// The record is checked in one pass; a split that does not fall between two characters means the field before
+/// it is not UTF-8 on its own (nor, then, the one after it).
+fn utf8_fields(record: &ByteRecord) -> Option<[&str; Column::COUNT]> {
+    let mut rest = utf8_text(record.as_slice())?;
+    let mut fields = [""; Column::COUNT];
+    for (text, bytes) in fields.iter_mut().zip(record) {
+        let (field, after) = rest.split_at_checked(bytes.len())?;
+        *text = field;
+        rest = after;
+    }
+    Some(fields)
 }
 
 /// Decodes `column` with `text` and parses it with `parse`, naming the column in any error.

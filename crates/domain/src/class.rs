@@ -166,29 +166,16 @@ pub struct ClassSet(u32);
 impl ClassSet {
     /// Parses concatenated codes such as `"C1E"` or `"A2D"` (any order, no separators, no repeats).
     pub fn parse(s: &str) -> Result<ClassSet, ClassError> {
-        let chars: Vec<char> = s.chars().collect();
-        let mut classes = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let two: String = chars[i..chars.len().min(i + 2)].iter().collect();
-            let one: String = chars[i..=i].iter().collect();
-            if let Some(c) = DrivingClass::ALL
-                .into_iter()
-                .find(|c| c.code().len() == 2 && c.code() == two)
-            {
-                classes.push(c);
-                i += 2;
-            } else if let Some(c) = DrivingClass::ALL
-                .into_iter()
-                .find(|c| c.code().len() == 1 && c.code() == one)
-            {
-                classes.push(c);
-                i += 1;
-            } else {
-                return Err(ClassError::UnknownClass { position: i });
-            }
+        // Every code is ASCII, so the bytes read before an unknown code are also its character position.
+        let mut rest = s;
+        while !rest.is_empty() {
+            let class = leading_class(rest).ok_or(ClassError::UnknownClass {
+                position: s.len() - rest.len(),
+            })?;
+            rest = &rest[class.code().len()..];
         }
-        ClassSet::from_classes(classes)
+        // Every code is known: read them again, without allocating, for the checks of `from_classes`.
+        ClassSet::from_classes(classes_in(s))
     }
 
     /// Builds a set from classes, with the same checks as [`ClassSet::parse`] (empty, duplicates, C6 base).
@@ -262,6 +249,24 @@ impl ClassSet {
     pub fn is_empty(&self) -> bool {
         self.0 == 0
     }
+}
+
+/// The class whose code starts `s`, trying the two-character codes first.
+fn leading_class(s: &str) -> Option<DrivingClass> {
+    let by_code = |code: &str| DrivingClass::ALL.into_iter().find(|c| c.code() == code);
+    s.get(..2)
+        .and_then(by_code)
+        .or_else(|| s.get(..1).and_then(by_code))
+}
+
+/// The classes whose codes `s` concatenates, up to the first text that is not a code.
+fn classes_in(s: &str) -> impl Iterator<Item = DrivingClass> + '_ {
+    let mut rest = s;
+    std::iter::from_fn(move || {
+        let class = leading_class(rest)?;
+        rest = &rest[class.code().len()..];
+        Some(class)
+    })
 }
 
 impl fmt::Display for ClassSet {
@@ -367,6 +372,33 @@ mod tests {
         assert!(DrivingClass::ALL.windows(2).all(|w| w[0] < w[1]));
     }
 
+    /// The parser as first written (collecting characters and strings), to check the allocation-free one against.
+    fn reference_parse(s: &str) -> Result<ClassSet, ClassError> {
+        let chars: Vec<char> = s.chars().collect();
+        let mut classes = Vec::new();
+        let mut i = 0;
+        while i < chars.len() {
+            let two: String = chars[i..chars.len().min(i + 2)].iter().collect();
+            let one: String = chars[i..=i].iter().collect();
+            if let Some(c) = DrivingClass::ALL
+                .into_iter()
+                .find(|c| c.code().len() == 2 && c.code() == two)
+            {
+                classes.push(c);
+                i += 2;
+            } else if let Some(c) = DrivingClass::ALL
+                .into_iter()
+                .find(|c| c.code().len() == 1 && c.code() == one)
+            {
+                classes.push(c);
+                i += 1;
+            } else {
+                return Err(ClassError::UnknownClass { position: i });
+            }
+        }
+        ClassSet::from_classes(classes)
+    }
+
     fn any_set() -> impl Strategy<Value = ClassSet> {
         (1u32..(1 << 17)).prop_filter_map("invalid", |bits| {
             ClassSet::from_classes(
@@ -390,6 +422,16 @@ mod tests {
         fn arbitrary_text_never_panics(s in ".*") {
             let _ = ClassSet::parse(&s);
             let _ = DrivingClass::parse(&s);
+        }
+
+        #[test]
+        fn parse_agrees_with_the_reference(s in "[A-FMNP1-7c 中]{0,12}") {
+            prop_assert_eq!(ClassSet::parse(&s), reference_parse(&s));
+        }
+
+        #[test]
+        fn parse_agrees_with_the_reference_on_any_text(s in ".{0,8}") {
+            prop_assert_eq!(ClassSet::parse(&s), reference_parse(&s));
         }
 
         #[test]

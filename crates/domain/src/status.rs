@@ -215,12 +215,11 @@ impl StatusSet {
 
     /// Parses letters such as `A` or `HI` (any order, no separators, no repeats, A only alone).
     pub fn parse(s: &str) -> Result<StatusSet, StatusError> {
-        let mut letters = Vec::new();
-        for (position, c) in s.chars().enumerate() {
-            letters
-                .push(StatusLetter::from_char(c).ok_or(StatusError::UnknownLetter { position })?);
+        if let Some(position) = s.chars().position(|c| StatusLetter::from_char(c).is_none()) {
+            return Err(StatusError::UnknownLetter { position });
         }
-        StatusSet::from_letters(letters)
+        // Every character is a letter: read them again, without allocating, for the checks of `from_letters`.
+        StatusSet::from_letters(s.chars().filter_map(StatusLetter::from_char))
     }
 
     /// Builds a set with the same checks as [`StatusSet::parse`].
@@ -445,7 +444,22 @@ mod tests {
         })
     }
 
+    /// The parser as first written (collecting the letters), to check the allocation-free one against.
+    fn reference_parse(s: &str) -> Result<StatusSet, StatusError> {
+        let mut letters = Vec::new();
+        for (position, c) in s.chars().enumerate() {
+            letters
+                .push(StatusLetter::from_char(c).ok_or(StatusError::UnknownLetter { position })?);
+        }
+        StatusSet::from_letters(letters)
+    }
+
     proptest! {
+        #[test]
+        fn parse_agrees_with_the_reference(s in "[A-Za 中]{0,8}") {
+            prop_assert_eq!(StatusSet::parse(&s), reference_parse(&s));
+        }
+
         #[test]
         fn parse_after_display_is_identity(s in any_set()) {
             prop_assert_eq!(StatusSet::parse(&s.to_string()), Ok(s));
