@@ -1,15 +1,17 @@
 //! `impl Store for PgStore`: authorities, licences, history, imports and rollout.
 
 use edl_domain::{
-    AuthorityName, CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule,
+    AuthorityName, CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry,
+    RolloutSchedule, StatusSet,
 };
 use edl_store::backend::{
     LicenceRow, count_deltas, fold_region_counts, moved_count, region_from_column,
     rollout_entry_from_columns,
 };
 use edl_store::{
-    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, HistoryEntry, ImportRecord, ImportRun,
-    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, StoredLicence,
+    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CredentialRecord, CredentialState,
+    HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry,
+    RegionCount, Store, StoreError, StoredLicence,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Decode, PgConnection, Postgres, Row, Type};
@@ -465,6 +467,179 @@ impl Store for PgStore {
     async fn rollout(&self) -> Result<RolloutSchedule, StoreError> {
         let mut conn = self.pool.acquire().await.map_err(|err| self.err(err))?;
         rollout_in(self, &mut conn).await
+    }
+
+    async fn insert_credential(
+        &self,
+        credential: &NewCredential,
+    ) -> Result<CredentialRecord, StoreError> {
+        let region = int(i64::from(credential.region.as_u32()), "credentials.region")?;
+        let mut tx = self.pool.begin().await.map_err(|err| self.err(err))?;
+        let known = sqlx::query("SELECT 1 FROM licences WHERE file_number = $1")
+            .bind(credential.file_number.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(|err| self.err(err))?;
+        if known.is_none() {
+            return Err(StoreError::NotFound { what: "licence" });
+        }
+        // The counter row is locked by the upsert until commit, so indexes are handed out once.
+        let row = sqlx::query(
+            "INSERT INTO status_list_counters (region, next_index) VALUES ($1, 1) \
+             ON CONFLICT (region) DO UPDATE SET next_index = status_list_counters.next_index + 1 \
+             RETURNING next_index - 1",
+        )
+        .bind(region)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        let index: i64 = get(&row, 0, "status_list_counters.next_index")?;
+        let row = sqlx::query(
+            "INSERT INTO credentials (region, status_index, file_number, edition, device_key_id, issued_at, valid_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(region)
+        .bind(index)
+        .bind(credential.file_number.as_str())
+        .bind(int(i64::from(credential.edition), "credentials.edition")?)
+        .bind(&credential.device_key_id)
+        .bind(credential.issued_at)
+        .bind(credential.valid_until)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        let id: i64 = get(&row, 0, "credentials.id")?;
+        tx.commit().await.map_err(|err| self.err(err))?;
+        Ok(CredentialRecord {
+            id,
+            status_index: from_bigint(index, "credentials.status_index")?,
+            credential: credential.clone(),
+            withdrawn_at: None,
+        })
+    }
+
+    async fn credentials(
+        &self,
+        file_number: &FileNumber,
+    ) -> Result<Vec<CredentialRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, region, status_index, edition, device_key_id, issued_at, valid_until, withdrawn_at \
+             FROM credentials WHERE file_number = $1 ORDER BY id",
+        )
+        .bind(file_number.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        rows.iter()
+            .map(|row| {
+                Ok(CredentialRecord {
+                    id: get(row, 0, "credentials.id")?,
+                    status_index: from_bigint(
+                        get(row, 2, "credentials.status_index")?,
+                        "credentials.status_index",
+                    )?,
+                    credential: NewCredential {
+                        file_number: file_number.clone(),
+                        region: region_from_column(
+                            i64::from(get::<i32>(row, 1, "credentials.region")?),
+                            "credentials.region",
+                        )?,
+                        edition: u32::try_from(get::<i32>(row, 3, "credentials.edition")?)
+                            .map_err(|_| StoreError::Corrupt {
+                                what: "credentials.edition",
+                                source: None,
+                            })?,
+                        device_key_id: get(row, 4, "credentials.device_key_id")?,
+                        issued_at: get(row, 5, "credentials.issued_at")?,
+                        valid_until: get(row, 6, "credentials.valid_until")?,
+                    },
+                    withdrawn_at: get(row, 7, "credentials.withdrawn_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn withdraw_credential(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET withdrawn_at = coalesce(withdrawn_at, $1) WHERE id = $2",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "credential" });
+        }
+        Ok(())
+    }
+
+    async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT next_index FROM status_list_counters WHERE region = $1")
+            .bind(int(i64::from(region.as_u32()), "region")?)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(|err| self.err(err))?;
+        match row {
+            None => Ok(0),
+            Some(row) => from_bigint(
+                get(&row, 0, "status_list_counters.next_index")?,
+                "next_index",
+            ),
+        }
+    }
+
+    async fn credential_states(
+        &self,
+        region: RegionCode,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<CredentialState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.status_index, c.withdrawn_at IS NOT NULL, c.edition <> l.edition, l.status \
+             FROM credentials c JOIN licences l ON l.file_number = c.file_number \
+             WHERE c.region = $1 AND c.status_index >= $2 ORDER BY c.status_index LIMIT $3",
+        )
+        .bind(int(i64::from(region.as_u32()), "region")?)
+        .bind(to_bigint(from, "status index")?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        rows.iter()
+            .map(|row| {
+                let status: String = get(row, 3, "licences.status")?;
+                Ok(CredentialState {
+                    status_index: from_bigint(
+                        get(row, 0, "credentials.status_index")?,
+                        "credentials.status_index",
+                    )?,
+                    withdrawn: get(row, 1, "credentials.withdrawn_at")?,
+                    superseded: get(row, 2, "credentials.edition")?,
+                    licence_status: StatusSet::parse(&status).map_err(|_| StoreError::Corrupt {
+                        what: "licences.status",
+                        source: None,
+                    })?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_status_change(
+        &self,
+        region: RegionCode,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let row = sqlx::query(
+            "SELECT greatest( \
+               (SELECT max(at) FROM licence_history WHERE region = $1), \
+               (SELECT max(issued_at) FROM credentials WHERE region = $1), \
+               (SELECT max(withdrawn_at) FROM credentials WHERE region = $1))",
+        )
+        .bind(int(i64::from(region.as_u32()), "region")?)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        get(&row, 0, "last change")
     }
 
     async fn region_counts(&self) -> Result<Vec<RegionCount>, StoreError> {

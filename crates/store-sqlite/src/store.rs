@@ -1,13 +1,17 @@
 //! `impl Store for SqliteStore`: authorities, licences, history, imports and rollout.
 
-use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
+use edl_domain::{
+    CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
+    StatusSet,
+};
 use edl_store::backend::{
     LicenceRow, count_deltas, fold_region_counts, moved_count, region_from_column,
     region_to_column, rollout_entry_from_columns,
 };
 use edl_store::{
-    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, HistoryEntry, ImportRecord, ImportRun,
-    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, StoredLicence,
+    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CredentialRecord, CredentialState,
+    HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry,
+    RegionCount, Store, StoreError, StoredLicence,
 };
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -391,6 +395,175 @@ impl Store for SqliteStore {
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         fold_region_counts(groups, &schedule)
+    }
+
+    async fn insert_credential(
+        &self,
+        credential: &NewCredential,
+    ) -> Result<CredentialRecord, StoreError> {
+        let region = region_to_column(credential.region);
+        let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+        let known = sqlx::query("SELECT 1 FROM licences WHERE file_number = ?")
+            .bind(credential.file_number.as_str())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(map_err)?;
+        if known.is_none() {
+            return Err(StoreError::NotFound { what: "licence" });
+        }
+        let row = sqlx::query(
+            "INSERT INTO status_list_counters (region, next_index) VALUES (?, 1) \
+             ON CONFLICT (region) DO UPDATE SET next_index = next_index + 1 RETURNING next_index - 1",
+        )
+        .bind(region)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let index: i64 = get(&row, 0, "status_list_counters.next_index")?;
+        let row = sqlx::query(
+            "INSERT INTO credentials (region, status_index, file_number, edition, device_key_id, issued_at, valid_until) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(region)
+        .bind(index)
+        .bind(credential.file_number.as_str())
+        .bind(i64::from(credential.edition))
+        .bind(&credential.device_key_id)
+        .bind(instant_to_text(credential.issued_at)?)
+        .bind(instant_to_text(credential.valid_until)?)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(map_err)?;
+        let id: i64 = get(&row, 0, "credentials.id")?;
+        tx.commit().await.map_err(map_err)?;
+        Ok(CredentialRecord {
+            id,
+            status_index: index as u64,
+            credential: credential.clone(),
+            withdrawn_at: None,
+        })
+    }
+
+    async fn credentials(
+        &self,
+        file_number: &FileNumber,
+    ) -> Result<Vec<CredentialRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, region, status_index, edition, device_key_id, issued_at, valid_until, withdrawn_at \
+             FROM credentials WHERE file_number = ? ORDER BY id",
+        )
+        .bind(file_number.as_str())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let withdrawn: Option<String> = get(row, 7, "credentials.withdrawn_at")?;
+                Ok(CredentialRecord {
+                    id: get(row, 0, "credentials.id")?,
+                    status_index: get::<i64>(row, 2, "credentials.status_index")? as u64,
+                    credential: NewCredential {
+                        file_number: file_number.clone(),
+                        region: region_from_column(
+                            get(row, 1, "credentials.region")?,
+                            "credentials.region",
+                        )?,
+                        edition: u32::try_from(get::<i64>(row, 3, "credentials.edition")?)
+                            .map_err(|e| StoreError::corrupt("credentials.edition", e))?,
+                        device_key_id: get(row, 4, "credentials.device_key_id")?,
+                        issued_at: instant_from_text(
+                            get(row, 5, "credentials.issued_at")?,
+                            "credentials.issued_at",
+                        )?,
+                        valid_until: instant_from_text(
+                            get(row, 6, "credentials.valid_until")?,
+                            "credentials.valid_until",
+                        )?,
+                    },
+                    withdrawn_at: withdrawn
+                        .map(|t| instant_from_text(&t, "credentials.withdrawn_at"))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    async fn withdraw_credential(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE credentials SET withdrawn_at = coalesce(withdrawn_at, ?) WHERE id = ?",
+        )
+        .bind(instant_to_text(at)?)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(map_err)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound { what: "credential" });
+        }
+        Ok(())
+    }
+
+    async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
+        let row = sqlx::query("SELECT next_index FROM status_list_counters WHERE region = ?")
+            .bind(region_to_column(region))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(map_err)?;
+        match row {
+            None => Ok(0),
+            Some(row) => Ok(get::<i64>(&row, 0, "status_list_counters.next_index")? as u64),
+        }
+    }
+
+    async fn credential_states(
+        &self,
+        region: RegionCode,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<CredentialState>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT c.status_index, c.withdrawn_at IS NOT NULL, c.edition <> l.edition, l.status \
+             FROM credentials c JOIN licences l ON l.file_number = c.file_number \
+             WHERE c.region = ? AND c.status_index >= ? ORDER BY c.status_index LIMIT ?",
+        )
+        .bind(region_to_column(region))
+        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        rows.iter()
+            .map(|row| {
+                let status: String = get(row, 3, "licences.status")?;
+                Ok(CredentialState {
+                    status_index: get::<i64>(row, 0, "credentials.status_index")? as u64,
+                    withdrawn: get(row, 1, "credentials.withdrawn_at")?,
+                    superseded: get(row, 2, "credentials.edition")?,
+                    licence_status: StatusSet::parse(&status)
+                        .map_err(|e| StoreError::corrupt("licences.status", e))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_status_change(
+        &self,
+        region: RegionCode,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        // Instants are RFC 3339 text; julianday orders them whatever their fractional digits.
+        let row = sqlx::query(
+            "SELECT at FROM ( \
+               SELECT at FROM licence_history WHERE region = ?1 \
+               UNION ALL SELECT issued_at FROM credentials WHERE region = ?1 \
+               UNION ALL SELECT withdrawn_at FROM credentials WHERE region = ?1 AND withdrawn_at IS NOT NULL \
+             ) ORDER BY julianday(at) DESC LIMIT 1",
+        )
+        .bind(region_to_column(region))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        row.map(|row| instant_from_text(get(&row, 0, "last change")?, "last change"))
+            .transpose()
     }
 }
 

@@ -30,8 +30,9 @@ use time::macros::{date, datetime};
 
 use crate::backend::{LicenceRow, fold_region_counts};
 use crate::{
-    AuthorityId, BatchOutcome, ChangeKind, ConflictKind, ImportConflict, ImportRecord,
-    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, licence_summary,
+    AuthorityId, BatchOutcome, ChangeKind, ConflictKind, CredentialState, ImportConflict,
+    ImportRecord, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount, Store, StoreError,
+    licence_summary,
 };
 
 /// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
@@ -131,7 +132,12 @@ macro_rules! store_conformance_tests {
             region_counts_stay_exact_across_imports_and_changes,
             concurrent_batches_of_one_source_store_each_record_once,
             one_stored_record_in_a_large_batch_is_found,
-            import_into_an_unknown_source_fails_and_writes_nothing;
+            import_into_an_unknown_source_fails_and_writes_nothing,
+            credentials_get_consecutive_indexes_per_region,
+            credential_states_follow_status_edition_and_withdrawal,
+            credentials_of_unknown_licences_are_not_found,
+            concurrent_credentials_never_share_an_index,
+            last_status_change_follows_history_and_credentials;
             backend:
             history_is_append_only_in_the_database,
         }
@@ -1476,4 +1482,263 @@ mod tests {
         assert_ne!(digest(&a), digest(&with_status(&a, "D")));
         assert_eq!(a.citizen_id(), b.citizen_id());
     }
+}
+
+// Credentials and status lists.
+
+fn new_credential(licence: &Licence, key: &str, second: u8) -> NewCredential {
+    NewCredential {
+        file_number: licence.file_number().clone(),
+        region: licence.authority().region,
+        edition: licence.edition(),
+        device_key_id: key.to_owned(),
+        issued_at: at(second),
+        valid_until: at(second) + time::Duration::days(14),
+    }
+}
+
+/// Each region's status list hands out 0, 1, 2 … and the records read back as written.
+pub async fn credentials_get_consecutive_indexes_per_region<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let cd = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &chengdu());
+    store.insert_licence(&a, tj).await.expect("insert");
+    store.insert_licence(&b, cd).await.expect("insert");
+    let mut indexes = Vec::new();
+    for (i, l) in [&a, &a, &b, &a].into_iter().enumerate() {
+        let record = store
+            .insert_credential(&new_credential(l, &format!("key-{i}"), i as u8))
+            .await
+            .expect("insert credential");
+        indexes.push(record.status_index);
+    }
+    assert_eq!(indexes, [0, 1, 0, 2]);
+    assert_eq!(
+        store.status_list_len(tianjin().region).await.expect("len"),
+        3
+    );
+    assert_eq!(
+        store.status_list_len(chengdu().region).await.expect("len"),
+        1
+    );
+    assert_eq!(store.status_list_len(region(110100)).await.expect("len"), 0);
+    let listed = store.credentials(a.file_number()).await.expect("list");
+    assert_eq!(listed.len(), 3);
+    assert_eq!(listed[2].credential, new_credential(&a, "key-3", 3));
+    assert_eq!(listed[2].status_index, 2);
+    assert!(listed.iter().all(|c| c.withdrawn_at.is_none()));
+}
+
+/// What a status list is built from: the licence's letters, a newer edition, a withdrawal; paged.
+pub async fn credential_states_follow_status_edition_and_withdrawal<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    store.insert_licence(&b, tj).await.expect("insert");
+    let first = store
+        .insert_credential(&new_credential(&a, "k0", 0))
+        .await
+        .expect("c0");
+    let second = store
+        .insert_credential(&new_credential(&b, "k1", 1))
+        .await
+        .expect("c1");
+    store
+        .insert_credential(&new_credential(&b, "k2", 2))
+        .await
+        .expect("c2");
+
+    let suspended = with_status(&a, "D");
+    store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &a, &suspended, 3),
+        )
+        .await
+        .expect("suspend");
+    store
+        .withdraw_credential(second.id, at(4))
+        .await
+        .expect("withdraw");
+    store
+        .withdraw_credential(second.id, at(9))
+        .await
+        .expect("withdraw again");
+    let mut fields = b.clone().into_fields();
+    fields.edition = 2;
+    let renewed = Licence::new(fields).expect("renewed");
+    store
+        .update_licence(1, &renewed, entry(ChangeKind::Renewed, &b, &renewed, 5))
+        .await
+        .expect("renew");
+
+    let states = store
+        .credential_states(tianjin().region, 0, 10)
+        .await
+        .expect("states");
+    let normal = StatusSet::NORMAL;
+    let d = StatusSet::parse("D").expect("D");
+    assert_eq!(
+        states,
+        [
+            CredentialState {
+                status_index: 0,
+                withdrawn: false,
+                superseded: false,
+                licence_status: d
+            },
+            CredentialState {
+                status_index: 1,
+                withdrawn: true,
+                superseded: true,
+                licence_status: normal
+            },
+            CredentialState {
+                status_index: 2,
+                withdrawn: false,
+                superseded: true,
+                licence_status: normal
+            },
+        ]
+    );
+    let page = store
+        .credential_states(tianjin().region, 1, 1)
+        .await
+        .expect("page");
+    assert_eq!(page.iter().map(|s| s.status_index).collect::<Vec<_>>(), [1]);
+    assert!(
+        store
+            .credential_states(chengdu().region, 0, 10)
+            .await
+            .expect("empty")
+            .is_empty()
+    );
+    let listed = store.credentials(b.file_number()).await.expect("list");
+    assert_eq!(
+        listed[0].withdrawn_at,
+        Some(at(4)),
+        "the first withdrawal time is kept"
+    );
+    assert_eq!(first.status_index, 0);
+}
+
+/// No credential for a licence the registry does not hold; no withdrawal of an unknown credential.
+pub async fn credentials_of_unknown_licences_are_not_found<S: Store>(store: &S) {
+    store.ensure_authority(&tianjin()).await.expect("ensure");
+    let ghost = licence(9, 9, &tianjin());
+    let err = store
+        .insert_credential(&new_credential(&ghost, "k", 0))
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "licence" }),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.status_list_len(tianjin().region).await.expect("len"),
+        0,
+        "no index was spent"
+    );
+    let err = store
+        .withdraw_credential(424242, at(0))
+        .await
+        .expect_err("unknown");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "credential" }),
+        "{err:?}"
+    );
+}
+
+/// Credentials issued at the same moment by many requests get distinct indexes with no gap.
+pub async fn concurrent_credentials_never_share_an_index<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    let tasks: Vec<_> = (0..16u8)
+        .map(|i| {
+            let store = store.clone();
+            let credential = new_credential(&a, &format!("k{i}"), i);
+            tokio::spawn(async move {
+                // SQLite reports a busy database under write contention; a caller retries.
+                for _ in 0..50 {
+                    match store.insert_credential(&credential).await {
+                        Ok(record) => return record.status_index,
+                        Err(StoreError::Unavailable(_) | StoreError::Conflict { .. }) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                        Err(other) => panic!("insert credential: {other:?}"),
+                    }
+                }
+                panic!("insert credential kept failing")
+            })
+        })
+        .collect();
+    let mut indexes = Vec::new();
+    for task in tasks {
+        indexes.push(task.await.expect("task"));
+    }
+    indexes.sort_unstable();
+    assert_eq!(indexes, (0..16).collect::<Vec<u64>>());
+}
+
+/// The newest of history entries, issuances and withdrawals of a region.
+pub async fn last_status_change_follows_history_and_credentials<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    assert_eq!(
+        store
+            .last_status_change(tianjin().region)
+            .await
+            .expect("none"),
+        None
+    );
+    let c = store
+        .insert_credential(&new_credential(&a, "k", 10))
+        .await
+        .expect("c");
+    assert_eq!(
+        store
+            .last_status_change(tianjin().region)
+            .await
+            .expect("issued"),
+        Some(at(10))
+    );
+    let suspended = with_status(&a, "D");
+    store
+        .update_licence(
+            1,
+            &suspended,
+            entry(ChangeKind::StatusChanged, &a, &suspended, 20),
+        )
+        .await
+        .expect("suspend");
+    assert_eq!(
+        store
+            .last_status_change(tianjin().region)
+            .await
+            .expect("changed"),
+        Some(at(20))
+    );
+    store
+        .withdraw_credential(c.id, at(30))
+        .await
+        .expect("withdraw");
+    assert_eq!(
+        store
+            .last_status_change(tianjin().region)
+            .await
+            .expect("withdrawn"),
+        Some(at(30))
+    );
+    assert_eq!(
+        store
+            .last_status_change(chengdu().region)
+            .await
+            .expect("other"),
+        None
+    );
 }

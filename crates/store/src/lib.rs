@@ -5,7 +5,8 @@
 //! [`StoreError`] is the only error a caller sees: backends map their driver errors into it.
 //! The principal values are [`StoredLicence`] (a licence with its optimistic-concurrency version),
 //! [`ImportRecord`] and [`BatchOutcome`] (idempotent bulk import with provenance), [`HistoryEntry`]
-//! (the append-only change log) and [`RegionCount`].
+//! (the append-only change log), [`RegionCount`], and the credentials issued to holder devices with
+//! their status-list indexes ([`NewCredential`], [`CredentialRecord`], [`CredentialState`]).
 //! [`backend`] holds the column encoding, import classification, region-count summary changes and count folding
 //! both SQL backends share.
 //! With the feature `conformance`, the `conformance` module and the `store_conformance_tests!` macro give every backend
@@ -22,7 +23,7 @@ pub mod conformance;
 pub use error::{BoxError, StoreError};
 pub use store::Store;
 pub use types::{
-    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, ConflictKind, HistoryEntry,
-    ImportConflict, ImportRecord, ImportRun, ImportSourceId, NewHistoryEntry, RegionCount,
-    StoredLicence, licence_summary,
+    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, ConflictKind, CredentialRecord,
+    CredentialState, HistoryEntry, ImportConflict, ImportRecord, ImportRun, ImportSourceId,
+    NewCredential, NewHistoryEntry, RegionCount, StoredLicence, licence_summary,
 };

@@ -2,12 +2,15 @@
 
 use std::future::Future;
 
-use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
+use edl_domain::{
+    CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
+};
 use time::OffsetDateTime;
 
 use crate::{
-    AuthorityId, AuthorityRecord, BatchOutcome, HistoryEntry, ImportRecord, ImportRun,
-    ImportSourceId, NewHistoryEntry, RegionCount, StoreError, StoredLicence,
+    AuthorityId, AuthorityRecord, BatchOutcome, CredentialRecord, CredentialState, HistoryEntry,
+    ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount,
+    StoreError, StoredLicence,
 };
 
 /// The licence registry's storage: authorities, licences with their history, imports and the rollout schedule.
@@ -150,4 +153,49 @@ pub trait Store: Send + Sync + Clone + 'static {
     /// (from [`StatusSet::display_state`](edl_domain::StatusSet::display_state), so expiry is not considered)
     /// and the region's rollout date.
     fn region_counts(&self) -> impl Future<Output = Result<Vec<RegionCount>, StoreError>> + Send;
+
+    // Credentials and status lists.
+
+    /// Records an issued credential and allocates its status-list index: the next unused index
+    /// of its region, in the same transaction. Fails with `NotFound` if the licence is unknown.
+    fn insert_credential(
+        &self,
+        credential: &NewCredential,
+    ) -> impl Future<Output = Result<CredentialRecord, StoreError>> + Send;
+
+    /// The credentials issued for a licence, oldest first.
+    fn credentials(
+        &self,
+        file_number: &FileNumber,
+    ) -> impl Future<Output = Result<Vec<CredentialRecord>, StoreError>> + Send;
+
+    /// Marks a credential withdrawn at `at` (idempotent: an earlier withdrawal time is kept).
+    /// `NotFound` if there is no such credential.
+    fn withdraw_credential(
+        &self,
+        id: i64,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// How many indexes the status list of `region` has allocated (its length).
+    fn status_list_len(
+        &self,
+        region: RegionCode,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The state of the credentials of `region` with index `>= from`, ordered by index, at most
+    /// `limit` of them: a status list is built page by page in constant memory.
+    fn credential_states(
+        &self,
+        region: RegionCode,
+        from: u64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CredentialState>, StoreError>> + Send;
+
+    /// When anything that decides the statuses of `region`'s list last changed: the newest
+    /// history entry of its licences, credential issued or withdrawn. `None` if nothing ever did.
+    fn last_status_change(
+        &self,
+        region: RegionCode,
+    ) -> impl Future<Output = Result<Option<OffsetDateTime>, StoreError>> + Send;
 }

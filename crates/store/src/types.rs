@@ -217,3 +217,46 @@ pub struct ImportRun {
     /// Records rejected (unparseable rows and conflicts), as reported by the last finished run.
     pub rejected: u64,
 }
+
+/// A credential about to be recorded: the issuance of a licence's mdoc to one holder device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCredential {
+    /// The licence (档案编号).
+    pub file_number: FileNumber,
+    /// The issuer's region: whose status list holds the credential.
+    pub region: RegionCode,
+    /// The licence edition the credential carries; a later edition (换证) supersedes it.
+    pub edition: u32,
+    /// The device key's identifier (hex), to list and withdraw devices.
+    pub device_key_id: String,
+    /// When it was signed.
+    pub issued_at: OffsetDateTime,
+    /// The end of its MSO validity.
+    pub valid_until: OffsetDateTime,
+}
+
+/// A recorded credential with its place in the issuer's status list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CredentialRecord {
+    /// The database id.
+    pub id: i64,
+    /// Its index in the status list of `region`, allocated once, never reused.
+    pub status_index: u64,
+    /// What was recorded.
+    pub credential: NewCredential,
+    /// When the holder withdrew it (a lost phone), if they did.
+    pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// What a status list needs to know of one credential.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CredentialState {
+    /// Its index in the status list.
+    pub status_index: u64,
+    /// Withdrawn by the holder.
+    pub withdrawn: bool,
+    /// The licence has a newer edition than the credential carries.
+    pub superseded: bool,
+    /// The licence's current status letters.
+    pub licence_status: edl_domain::StatusSet,
+}
