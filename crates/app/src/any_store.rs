@@ -3,10 +3,13 @@
 //! An enum that forwards every [`Store`] method (nl-wallet's `SessionStoreVariant` pattern): handlers
 //! and commands stay non-generic, with no `dyn` and no boxing.
 
-use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RolloutEntry, RolloutSchedule};
+use edl_domain::{
+    CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
+};
 use edl_store::{
-    AuthorityId, AuthorityRecord, BatchOutcome, HistoryEntry, ImportRecord, ImportRun,
-    ImportSourceId, NewHistoryEntry, RegionCount, Store, StoreError, StoredLicence,
+    AuthorityId, AuthorityRecord, BatchOutcome, CredentialRecord, CredentialState, HistoryEntry,
+    ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount, Store,
+    StoreError, StoredLicence,
 };
 use edl_store_postgres::PgStore;
 use edl_store_sqlite::SqliteStore;
@@ -45,6 +48,16 @@ impl AnyStore {
             AnyStore::Postgres(s) => s.migrate().await,
         }
     }
+}
+
+/// Runs the same expression on whichever backend `$store` holds.
+macro_rules! dispatch {
+    ($store:expr, $s:ident => $call:expr) => {
+        match $store {
+            AnyStore::Sqlite($s) => $call,
+            AnyStore::Postgres($s) => $call,
+        }
+    };
 }
 
 impl Store for AnyStore {
@@ -194,5 +207,43 @@ impl Store for AnyStore {
             AnyStore::Sqlite(s) => s.region_counts().await,
             AnyStore::Postgres(s) => s.region_counts().await,
         }
+    }
+
+    async fn insert_credential(
+        &self,
+        credential: &NewCredential,
+    ) -> Result<CredentialRecord, StoreError> {
+        dispatch!(self, s => s.insert_credential(credential).await)
+    }
+
+    async fn credentials(
+        &self,
+        file_number: &FileNumber,
+    ) -> Result<Vec<CredentialRecord>, StoreError> {
+        dispatch!(self, s => s.credentials(file_number).await)
+    }
+
+    async fn withdraw_credential(&self, id: i64, at: OffsetDateTime) -> Result<(), StoreError> {
+        dispatch!(self, s => s.withdraw_credential(id, at).await)
+    }
+
+    async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.status_list_len(region).await)
+    }
+
+    async fn credential_states(
+        &self,
+        region: RegionCode,
+        from: u64,
+        limit: u32,
+    ) -> Result<Vec<CredentialState>, StoreError> {
+        dispatch!(self, s => s.credential_states(region, from, limit).await)
+    }
+
+    async fn last_status_change(
+        &self,
+        region: RegionCode,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        dispatch!(self, s => s.last_status_change(region).await)
     }
 }

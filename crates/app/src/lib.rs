@@ -3,6 +3,8 @@
 //! - [`import`]: bulk import of a registry CSV export ([`import::import_file`]).
 //! - [`changes`]: status letters, points and renewals, with the append-only history ([`changes::apply_change`]).
 //! - [`demo`]: the demo data set of `edl serve --demo`.
+//! - [`credentials`]: claiming (mdoc issuance with a status-list index) and status-list publication.
+//! - [`pki_dir`]: the PKI directory (IACA, trust-list signer, document signers; keys encrypted).
 //! - [`AnyStore`]: the store chosen at start-up from a [`DatabaseUrl`].
 //!
 //! Nothing here speaks HTTP or reads the terminal; the server and the CLI are thin layers on top.
@@ -10,9 +12,11 @@
 mod any_store;
 pub mod changes;
 mod clock;
+pub mod credentials;
 mod database_url;
 pub mod demo;
 pub mod import;
+pub mod pki_dir;
 
 pub use any_store::AnyStore;
 pub use clock::{CHINA_STANDARD_TIME, Clock, FixedClock, SystemClock};

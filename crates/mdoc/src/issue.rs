@@ -4,7 +4,7 @@
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, iana};
-use edl_domain::Licence;
+use edl_domain::{DisplayState, Licence};
 use edl_pki::{CertificateDer, PublicKey, SignError, SignatureAlgorithm, Signer};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
@@ -149,6 +149,28 @@ fn shuffled_ids(rng: &SystemRandom, n: usize) -> Result<Vec<u64>, IssueError> {
     Ok(ids)
 }
 
+/// The MSO validity of a credential signed at `signed_at`: [`CREDENTIAL_LIFETIME`], cut at the
+/// signer certificate's end and at the end (Beijing time) of the licence's last valid day;
+/// `expectedUpdate` after [`REFRESH_AFTER`].
+pub fn validity_window(
+    licence: &Licence,
+    signed_at: OffsetDateTime,
+    signer_not_after: OffsetDateTime,
+) -> ValidityInfo {
+    let signed = signed_at.to_offset(UtcOffset::UTC);
+    let signed = signed.replace_nanosecond(0).unwrap_or(signed);
+    let mut valid_until = (signed + CREDENTIAL_LIFETIME).min(signer_not_after);
+    if let Some(end) = licence.validity().end().date() {
+        valid_until = valid_until.min(end_of_day_cst(end));
+    }
+    ValidityInfo {
+        signed,
+        valid_from: signed,
+        valid_until,
+        expected_update: Some((signed + REFRESH_AFTER).min(valid_until)),
+    }
+}
+
 /// Prepares the credential for `licence`: every element with a random salt and a random digest
 /// ID, the MSO with the device key, the validity window and the status reference.
 pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<PreparedMso, IssueError> {
@@ -160,21 +182,22 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
     let today = signed
         .to_offset(UtcOffset::from_hms(8, 0, 0).unwrap_or(UtcOffset::UTC))
         .date();
-    licence
-        .claim_eligibility(today)
-        .map_err(|_| IssueError::NotIssuable {
-            reason: "its status or validity does not allow an electronic licence",
-        })?;
-    let mut valid_until = (signed + CREDENTIAL_LIFETIME).min(request.signer_not_after);
-    if let Some(end) = licence.validity().end().date() {
-        valid_until = valid_until.min(end_of_day_cst(end));
+    // Claiming needs a black status (checked where the holder claims); a credential is still
+    // issued, and shown red, for a red status, but never for a withdrawn or invalid licence.
+    if matches!(
+        licence.display_state(today),
+        DisplayState::NotDisplayed | DisplayState::Invalid
+    ) {
+        return Err(IssueError::NotIssuable {
+            reason: "its status letters withdraw the electronic licence",
+        });
     }
-    let validity = ValidityInfo {
-        signed,
-        valid_from: signed,
-        valid_until,
-        expected_update: Some((signed + REFRESH_AFTER).min(valid_until)),
-    };
+    if licence.validity().expired_on(today) {
+        return Err(IssueError::NotIssuable {
+            reason: "it has expired",
+        });
+    }
+    let validity = validity_window(licence, signed, request.signer_not_after);
 
     let rng = SystemRandom::new();
     let elements = licence_elements(licence, request.portrait, today);
