@@ -4,7 +4,9 @@
 //! - [`changes`]: status letters, points and renewals, with the append-only history ([`changes::apply_change`]).
 //! - [`demo`]: the demo data set of `edl serve --demo`.
 //! - [`credentials`]: claiming (mdoc issuance with a status-list index) and status-list publication.
+//! - [`interop`]: the example `edl interop export` writes for other implementations.
 //! - [`pki_dir`]: the PKI directory (IACA, trust-list signer, document signers; keys encrypted).
+//! - [`wallet_dir`]: the command-line holder's wallet (device key encrypted, claimed credential).
 //! - [`AnyStore`]: the store chosen at start-up from a [`DatabaseUrl`].
 //!
 //! Nothing here speaks HTTP or reads the terminal; the server and the CLI are thin layers on top.
@@ -16,7 +18,9 @@ pub mod credentials;
 mod database_url;
 pub mod demo;
 pub mod import;
+pub mod interop;
 pub mod pki_dir;
+pub mod wallet_dir;
 
 pub use any_store::AnyStore;
 pub use clock::{CHINA_STANDARD_TIME, Clock, FixedClock, SystemClock};

@@ -53,6 +53,257 @@ pub(crate) enum Command {
     /// Counts over the registry.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// The PKI: national IACA, document signers per issuing authority, the trust list.
+    #[command(subcommand)]
+    Pki(PkiCommand),
+    /// Status lists (IETF Token Status List, CWT) per issuing authority.
+    #[command(subcommand)]
+    StatusList(StatusListCommand),
+    /// A command-line holder: a device key in a file, claimed credentials, presentations.
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Verify an ISO 18013-5 DeviceResponse from any implementation; exit 0 only if every check passes.
+    Verify(VerifyArgs),
+    /// Files for other ISO 18013-5 implementations to test against.
+    #[command(subcommand)]
+    Interop(InteropCommand),
+}
+
+/// Where a key passphrase comes from: a file, or the environment; never the command line.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct PkiPassphraseArgs {
+    /// Read the PKI passphrase from this file (default: the environment variable EDL_PKI_PASSPHRASE).
+    #[arg(long = "passphrase-file")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+}
+
+/// The PKI directory.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct PkiDirArgs {
+    /// The PKI directory (keys encrypted at rest).
+    #[arg(long = "pki", env = "EDL_PKI_DIR", default_value = "edl-data/pki")]
+    pub(crate) dir: PathBuf,
+}
+
+/// Cost of the key-file encryption (scrypt log2 N).
+#[derive(Debug, Args, Clone)]
+pub(crate) struct KdfArgs {
+    /// scrypt cost, log2 N (14 to 20); 17 takes about a second and 128 MiB.
+    #[arg(long = "kdf-cost", default_value_t = 17)]
+    pub(crate) kdf_cost: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PkiCommand {
+    /// Create the national IACA (9 years) and the trust-list signer in a new PKI directory.
+    Init {
+        #[command(flatten)]
+        dir: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Issue the first document signer of an issuing authority.
+    AddAuthority {
+        /// The authority's GB/T 2260 region code, e.g. 120100.
+        #[arg(long)]
+        region: String,
+        /// The authority's name, e.g. 天津市公安局交通警察总队.
+        #[arg(long)]
+        name: String,
+        /// Days of validity (at most 457).
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[command(flatten)]
+        dir: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Add a new document signer for an authority; older ones keep verifying until they expire.
+    Rotate {
+        /// The authority's region code.
+        #[arg(long)]
+        region: String,
+        /// Days of validity (at most 457).
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        #[command(flatten)]
+        dir: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Write the signed trust list (VICAL-style CBOR) and the IACA as PEM.
+    ExportTrustList {
+        /// Output file for the signed trust list.
+        #[arg(long, short, default_value = "trust-list.cbor")]
+        output: PathBuf,
+        /// Also write the IACA certificate (PEM) here, for verifiers that take a PEM bundle.
+        #[arg(long)]
+        pem: Option<PathBuf>,
+        #[command(flatten)]
+        dir: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+    },
+    /// List the document signers per region with their validity.
+    List {
+        #[command(flatten)]
+        dir: PkiDirArgs,
+    },
+}
+
+/// The public base URL status lists are published under.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct PublicUrlArgs {
+    /// Base URL of the platform as verifiers reach it (status lists live under /status/).
+    #[arg(
+        long = "public-url",
+        env = "EDL_PUBLIC_URL",
+        default_value = "https://edl.example.cn"
+    )]
+    pub(crate) public_url: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StatusListCommand {
+    /// Build and sign the status list of one issuer's region from the registry.
+    Build {
+        /// The issuer's region code.
+        #[arg(long)]
+        region: String,
+        /// Output file (the CWT).
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        pki: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        public: PublicUrlArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Publish every region's list into a directory, re-signing those whose registry history
+    /// changed since their last publication (or that are near expiry).
+    Publish {
+        /// The directory served as /status/ (files REGION.cwt).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        pki: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        public: PublicUrlArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// The wallet directory and its key passphrase.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct WalletArgs {
+    /// The wallet directory (device key, encrypted; claimed credential).
+    #[arg(
+        long = "wallet",
+        env = "EDL_WALLET_DIR",
+        default_value = "edl-data/wallet"
+    )]
+    pub(crate) dir: PathBuf,
+}
+
+/// The wallet key's passphrase.
+#[derive(Debug, Args, Clone)]
+pub(crate) struct WalletPassphraseArgs {
+    /// Read the wallet passphrase from this file (default: the environment variable EDL_WALLET_PASSPHRASE).
+    #[arg(long = "wallet-passphrase-file")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WalletCommand {
+    /// Create a wallet: a new P-256 device key, encrypted at rest.
+    Init {
+        #[command(flatten)]
+        wallet: WalletArgs,
+        #[command(flatten)]
+        passphrase: WalletPassphraseArgs,
+        #[command(flatten)]
+        kdf: KdfArgs,
+    },
+    /// Claim a licence into the wallet (through the local platform: registry and PKI).
+    Claim {
+        /// The licence's 档案编号.
+        #[arg(long = "file-number")]
+        file_number: String,
+        #[command(flatten)]
+        wallet: WalletArgs,
+        #[command(flatten)]
+        pki: PkiDirArgs,
+        #[command(flatten)]
+        passphrase: PkiPassphraseArgs,
+        #[command(flatten)]
+        public: PublicUrlArgs,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Present the claimed licence for a purpose: a device-signed DeviceResponse.
+    Present {
+        /// roadside, business_window, car_rental, transport_company or insurer.
+        #[arg(long, default_value = "roadside")]
+        purpose: String,
+        /// The verifier's SessionTranscriptBytes (CBOR).
+        #[arg(long = "session-transcript")]
+        session_transcript: PathBuf,
+        /// Where to write the DeviceResponse (CBOR).
+        #[arg(long, short)]
+        output: PathBuf,
+        #[command(flatten)]
+        wallet: WalletArgs,
+        #[command(flatten)]
+        passphrase: WalletPassphraseArgs,
+    },
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// The DeviceResponse (CBOR).
+    #[arg(long = "device-response")]
+    pub(crate) device_response: PathBuf,
+    /// The session transcript the verifier holds: SessionTranscriptBytes (tag 24) or the bare array.
+    #[arg(long = "session-transcript")]
+    pub(crate) session_transcript: PathBuf,
+    /// Trusted IACA certificates (PEM, one or more).
+    #[arg(long)]
+    pub(crate) trust: PathBuf,
+    /// Validation time (RFC 3339; default: now).
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// The reader's ephemeral private key (hex P-256 scalar), to check a deviceMac.
+    #[arg(long = "reader-key")]
+    pub(crate) reader_key: Option<String>,
+    /// A status list (CWT) to look the credential up in; repeatable.
+    #[arg(long = "status-list")]
+    pub(crate) status_lists: Vec<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum InteropCommand {
+    /// Write a freshly issued example from a demo PKI: iaca.pem, document-signer.pem,
+    /// device-response.cbor, session-transcript.cbor, status-list.cwt, expected.json.
+    Export {
+        /// The output directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

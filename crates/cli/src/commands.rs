@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use time::Date;
 
 use crate::args::*;
+use crate::trust;
 
 /// `println!` that does not panic when standard output is closed (`edl … | head`): a closed pipe means
 /// nobody reads the rest, so the line is dropped.
@@ -38,7 +39,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
-        match cli.command {
+        let done = match cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::Import(args) => import(args).await,
@@ -47,9 +48,15 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Authority(command) => authority(command).await,
             Command::Rollout(command) => rollout(command).await,
             Command::Stats(command) => stats(command).await,
-        }
-    })?;
-    Ok(ExitCode::SUCCESS)
+            Command::Pki(command) => trust::pki(command).await,
+            Command::StatusList(command) => trust::status_list(command).await,
+            Command::Wallet(command) => trust::wallet(command).await,
+            Command::Interop(command) => trust::interop(command).await,
+            // The only command whose exit status is a verdict, not just success.
+            Command::Verify(args) => return trust::verify(args).await,
+        };
+        done.map(|()| ExitCode::SUCCESS)
+    })
 }
 
 fn database_url(args: &DatabaseArgs) -> Result<DatabaseUrl> {
@@ -59,7 +66,7 @@ fn database_url(args: &DatabaseArgs) -> Result<DatabaseUrl> {
     }
 }
 
-async fn open(args: &DatabaseArgs) -> Result<AnyStore> {
+pub(crate) async fn open(args: &DatabaseArgs) -> Result<AnyStore> {
     let url = database_url(args)?;
     AnyStore::open(&url)
         .await

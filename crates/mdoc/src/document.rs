@@ -164,6 +164,16 @@ pub struct IssuerSigned {
 }
 
 impl IssuerSigned {
+    /// The encoded IssuerSigned, as a wallet stores it.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        cbor::encode(&self.to_cbor())
+    }
+
+    /// Reads an encoded IssuerSigned, strictly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<IssuerSigned, DecodeError> {
+        IssuerSigned::from_cbor(&cbor::decode(bytes, MAX_DEVICE_RESPONSE_BYTES)?)
+    }
+
     /// As CBOR.
     pub fn to_cbor(&self) -> Value {
         let mut map = Vec::with_capacity(2);

@@ -20,6 +20,7 @@ pub mod latin;
 pub mod mso;
 pub mod present;
 pub mod purpose;
+pub mod report_json;
 pub mod session;
 pub mod verify;
 
