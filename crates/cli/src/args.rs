@@ -82,7 +82,7 @@ pub(crate) struct PkiPassphraseArgs {
 pub(crate) struct PkiDirArgs {
     /// The PKI directory (keys encrypted at rest).
     #[arg(long = "pki", env = "EDL_PKI_DIR", default_value = "edl-data/pki")]
-    pub(crate) dir: PathBuf,
+    pub(crate) pki_dir: PathBuf,
 }
 
 /// Cost of the key-file encryption (scrypt log2 N).
@@ -214,7 +214,7 @@ pub(crate) struct WalletArgs {
         env = "EDL_WALLET_DIR",
         default_value = "edl-data/wallet"
     )]
-    pub(crate) dir: PathBuf,
+    pub(crate) wallet_dir: PathBuf,
 }
 
 /// The wallet key's passphrase.
@@ -303,6 +303,25 @@ pub(crate) enum InteropCommand {
         /// The output directory.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Write a verifier's SessionTranscriptBytes for an OpenID4VP presentation (a fresh nonce
+    /// per presentation stops replays), for `edl wallet present` and `edl verify`.
+    Transcript {
+        /// The verifier's nonce.
+        #[arg(long)]
+        nonce: String,
+        /// The verifier's client identifier.
+        #[arg(long = "client-id", default_value = "x509_san_dns:verifier.example.cn")]
+        client_id: String,
+        /// Where the response goes.
+        #[arg(
+            long = "response-uri",
+            default_value = "https://verifier.example.cn/response"
+        )]
+        response_uri: String,
+        /// Output file.
+        #[arg(long, short)]
+        output: PathBuf,
     },
 }
 
@@ -517,4 +536,14 @@ pub(crate) enum StatsCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }

@@ -79,9 +79,9 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
             passphrase,
             kdf: cost,
         } => {
-            let pki = PkiDir::new(&dir.dir);
+            let pki = PkiDir::new(&dir.pki_dir);
             let summary = pki.init(&pki_passphrase(&passphrase)?, kdf(&cost)?, now)?;
-            outln!("created the national IACA in {}", dir.dir.display());
+            outln!("created the national IACA in {}", dir.pki_dir.display());
             outln!("  valid until {}", rfc3339(summary.not_after));
             outln!("  trust-list signer: trust-list-signer.pem");
             outln!("next: edl pki add-authority --region CODE --name NAME");
@@ -98,7 +98,7 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
                 name: AuthorityName::parse(&name).context("--name")?,
                 region: region(&code)?,
             };
-            let signer = PkiDir::new(&dir.dir).add_authority(
+            let signer = PkiDir::new(&dir.pki_dir).add_authority(
                 &authority,
                 &pki_passphrase(&passphrase)?,
                 kdf(&cost)?,
@@ -125,7 +125,7 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
             passphrase,
             kdf: cost,
         } => {
-            let signer = PkiDir::new(&dir.dir).rotate(
+            let signer = PkiDir::new(&dir.pki_dir).rotate(
                 region(&code)?,
                 &pki_passphrase(&passphrase)?,
                 kdf(&cost)?,
@@ -149,7 +149,7 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
             dir,
             passphrase,
         } => {
-            let pki = PkiDir::new(&dir.dir);
+            let pki = PkiDir::new(&dir.pki_dir);
             let list = pki.trust_list(&pki_passphrase(&passphrase)?, now)?;
             fs::write(&output, list.as_bytes())
                 .with_context(|| format!("cannot write {}", output.display()))?;
@@ -165,7 +165,7 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
             }
         }
         PkiCommand::List { dir } => {
-            let pki = PkiDir::new(&dir.dir);
+            let pki = PkiDir::new(&dir.pki_dir);
             let anchor = pki.anchor()?;
             outln!(
                 "IACA {} valid until {}",
@@ -205,7 +205,7 @@ pub(crate) async fn status_list(command: StatusListCommand) -> Result<()> {
             db,
         } => {
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.dir);
+            let pki = PkiDir::new(&pki.pki_dir);
             let passphrase = pki_passphrase(&passphrase)?;
             let issuer = Issuer {
                 pki: &pki,
@@ -230,7 +230,7 @@ pub(crate) async fn status_list(command: StatusListCommand) -> Result<()> {
             db,
         } => {
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.dir);
+            let pki = PkiDir::new(&pki.pki_dir);
             let passphrase = pki_passphrase(&passphrase)?;
             let issuer = Issuer {
                 pki: &pki,
@@ -258,11 +258,11 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
             kdf: cost,
         } => {
             let key =
-                WalletDir::new(&wallet.dir).init(&wallet_passphrase(&passphrase)?, kdf(&cost)?)?;
+                WalletDir::new(&wallet.wallet_dir).init(&wallet_passphrase(&passphrase)?, kdf(&cost)?)?;
             outln!(
                 "device key {} created in {}",
                 key.key_identifier(),
-                wallet.dir.display()
+                wallet.wallet_dir.display()
             );
         }
         WalletCommand::Claim {
@@ -273,10 +273,10 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
             public,
             db,
         } => {
-            let wallet = WalletDir::new(&wallet.dir);
+            let wallet = WalletDir::new(&wallet.wallet_dir);
             let device_key = wallet.public_key()?;
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.dir);
+            let pki = PkiDir::new(&pki.pki_dir);
             let passphrase = pki_passphrase(&passphrase)?;
             let issuer = Issuer {
                 pki: &pki,
@@ -322,7 +322,7 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
                 "session transcript",
             )?)
             .context("the session transcript is not SessionTranscriptBytes")?;
-            let response = WalletDir::new(&wallet.dir).present(
+            let response = WalletDir::new(&wallet.wallet_dir).present(
                 &wallet_passphrase(&passphrase)?,
                 purpose,
                 &transcript,
@@ -470,6 +470,20 @@ pub(crate) async fn interop(command: InteropCommand) -> Result<()> {
                 out.display(),
                 rfc3339(at)
             );
+        }
+        InteropCommand::Transcript {
+            nonce,
+            client_id,
+            response_uri,
+            output,
+        } => {
+            if nonce.trim().is_empty() {
+                bail!("--nonce must not be empty");
+            }
+            let transcript = SessionTranscript::openid4vp(&client_id, &nonce, None, &response_uri);
+            fs::write(&output, transcript.tagged_bytes())
+                .with_context(|| format!("cannot write {}", output.display()))?;
+            outln!("SessionTranscriptBytes written to {}", output.display());
         }
     }
     Ok(())

@@ -51,7 +51,14 @@ impl Edl {
 
     /// Runs `edl ARGS` to completion.
     pub fn run(&self, args: &[&str]) -> Output {
-        let out = self.command(args).output().expect("run edl");
+        self.run_env(args, &[])
+    }
+
+    /// Runs `edl ARGS` with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut command = self.command(args);
+        command.envs(env.iter().copied());
+        let out = command.output().expect("run edl");
         Output {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -62,6 +69,17 @@ impl Edl {
     /// Runs `edl ARGS` and asserts success.
     pub fn ok(&self, args: &[&str]) -> Output {
         let out = self.run(args);
+        assert_eq!(
+            out.code, 0,
+            "edl {args:?} failed:\n{}\n{}",
+            out.stdout, out.stderr
+        );
+        out
+    }
+
+    /// Runs `edl ARGS` with extra environment variables and asserts success.
+    pub fn ok_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let out = self.run_env(args, env);
         assert_eq!(
             out.code, 0,
             "edl {args:?} failed:\n{}\n{}",
