@@ -1469,21 +1469,6 @@ pub async fn history_is_append_only_in_the_database<B: Backend>(backend: &B) {
     assert_eq!(after, before);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_licences_are_distinct_records() {
-        let a = licence(1, 1, &tianjin());
-        let b = licence(2, 1, &tianjin());
-
-        assert_ne!(digest(&a), digest(&b));
-        assert_ne!(digest(&a), digest(&with_status(&a, "D")));
-        assert_eq!(a.citizen_id(), b.citizen_id());
-    }
-}
-
 // Credentials and status lists.
 
 fn new_credential(licence: &Licence, key: &str, second: u8) -> NewCredential {
@@ -1741,4 +1726,19 @@ pub async fn last_status_change_follows_history_and_credentials<S: Store>(store:
             .expect("other"),
         None
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_licences_are_distinct_records() {
+        let a = licence(1, 1, &tianjin());
+        let b = licence(2, 1, &tianjin());
+
+        assert_ne!(digest(&a), digest(&b));
+        assert_ne!(digest(&a), digest(&with_status(&a, "D")));
+        assert_eq!(a.citizen_id(), b.citizen_id());
+    }
 }
