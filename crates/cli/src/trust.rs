@@ -257,8 +257,8 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
             passphrase,
             kdf: cost,
         } => {
-            let key =
-                WalletDir::new(&wallet.wallet_dir).init(&wallet_passphrase(&passphrase)?, kdf(&cost)?)?;
+            let key = WalletDir::new(&wallet.wallet_dir)
+                .init(&wallet_passphrase(&passphrase)?, kdf(&cost)?)?;
             outln!(
                 "device key {} created in {}",
                 key.key_identifier(),
