@@ -288,6 +288,16 @@ impl<'a> Map<'a> {
             .map(|(_, v)| v)
     }
 
+    /// The first key that is not one of `known` (a key that is not text counts as unknown),
+    /// shortened to 40 characters: closed structures refuse fields they do not define.
+    pub fn unknown_key(&self, known: &[&str]) -> Option<String> {
+        self.entries.iter().find_map(|(k, _)| match k {
+            Value::Text(t) if known.contains(&t.as_str()) => None,
+            Value::Text(t) => Some(t.chars().take(40).collect()),
+            _ => Some("(a key that is not text)".to_owned()),
+        })
+    }
+
     /// Every entry, in order.
     pub fn entries(&self) -> &'a [(Value, Value)] {
         self.entries

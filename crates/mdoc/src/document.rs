@@ -45,6 +45,14 @@ pub enum DecodeError {
         /// What should have been wrapped.
         what: &'static str,
     },
+    /// A field the structure does not define (ISO 18013-5 structures are closed).
+    #[error("{structure} has a field it does not define: {field:?}")]
+    UnknownField {
+        /// The structure.
+        structure: &'static str,
+        /// The field's name.
+        field: String,
+    },
     /// A COSE structure does not decode.
     #[error("{what} is not a valid COSE structure")]
     Cose {
@@ -119,6 +127,11 @@ impl IssuerSignedItemBytes {
             structure: S,
             field: "(map)",
         })?;
+        closed(
+            &map,
+            S,
+            &["digestID", "random", "elementIdentifier", "elementValue"],
+        )?;
         let field = |f: &'static str| {
             map.get(f).ok_or(DecodeError::Missing {
                 structure: S,
@@ -204,6 +217,7 @@ impl IssuerSigned {
             structure: S,
             field: "(map)",
         })?;
+        closed(&map, S, &["nameSpaces", "issuerAuth"])?;
         let mut namespaces = Vec::new();
         if let Some(ns) = map.get("nameSpaces") {
             let ns = Map::of(ns).ok_or(DecodeError::WrongType {
@@ -304,6 +318,7 @@ impl DeviceSigned {
             structure: S,
             field: "(map)",
         })?;
+        closed(&map, S, &["nameSpaces", "deviceAuth"])?;
         let ns = map.get("nameSpaces").ok_or(DecodeError::Missing {
             structure: S,
             field: "nameSpaces",
@@ -387,6 +402,11 @@ impl Document {
             structure: S,
             field: "(map)",
         })?;
+        closed(
+            &map,
+            S,
+            &["docType", "issuerSigned", "deviceSigned", "errors"],
+        )?;
         let doc_type = map
             .get("docType")
             .ok_or(DecodeError::Missing {
@@ -473,6 +493,11 @@ impl DeviceResponse {
             structure: S,
             field: "(map)",
         })?;
+        closed(
+            &map,
+            S,
+            &["version", "documents", "documentErrors", "status"],
+        )?;
         let version = map
             .get("version")
             .ok_or(DecodeError::Missing {
@@ -516,6 +541,14 @@ impl DeviceResponse {
             document_errors: map.get("documentErrors").cloned(),
             status,
         })
+    }
+}
+
+/// Refuses a field `structure` does not define.
+fn closed(map: &Map<'_>, structure: &'static str, known: &[&str]) -> Result<(), DecodeError> {
+    match map.unknown_key(known) {
+        None => Ok(()),
+        Some(field) => Err(DecodeError::UnknownField { structure, field }),
     }
 }
 

@@ -121,6 +121,12 @@ pub enum MsoError {
         /// Which field.
         field: &'static str,
     },
+    /// A field the MSO does not define.
+    #[error("the MSO has a field it does not define: {field:?}")]
+    UnknownField {
+        /// The field's name.
+        field: String,
+    },
     /// A field has the wrong type or form.
     #[error("the MSO's `{field}` has the wrong type or form")]
     WrongType {
@@ -238,6 +244,17 @@ impl MobileSecurityObject {
         let map = Map::of(value).ok_or(MsoError::WrongType {
             field: "MobileSecurityObject",
         })?;
+        if let Some(field) = map.unknown_key(&[
+            "version",
+            "digestAlgorithm",
+            "valueDigests",
+            "deviceKeyInfo",
+            "docType",
+            "validityInfo",
+            "status",
+        ]) {
+            return Err(MsoError::UnknownField { field });
+        }
         let text = |field: &'static str| match map.get(field) {
             Some(Value::Text(t)) => Ok(t.clone()),
             Some(_) => Err(MsoError::WrongType { field }),
@@ -297,6 +314,11 @@ impl MobileSecurityObject {
         let validity = Map::of(validity).ok_or(MsoError::WrongType {
             field: "validityInfo",
         })?;
+        if let Some(field) =
+            validity.unknown_key(&["signed", "validFrom", "validUntil", "expectedUpdate"])
+        {
+            return Err(MsoError::UnknownField { field });
+        }
         let date = |field: &'static str| {
             let v = validity.get(field).ok_or(MsoError::Missing { field })?;
             cbor::parse_tdate(v).ok_or(MsoError::WrongType { field })

@@ -469,3 +469,23 @@ fn a_response_decodes_and_encodes_back_to_its_bytes() {
         bytes
     );
 }
+
+#[test]
+fn a_field_the_standard_does_not_define_is_refused_by_name() {
+    let w = world();
+    let response = present(&w.issued, Purpose::Roadside, &w.transcript, &w.device).unwrap();
+    let Value::Map(mut entries) = response.to_cbor() else {
+        unreachable!()
+    };
+    entries.insert(1, (Value::from("docuients"), Value::Array(vec![])));
+    let bytes = edl_cbor::encode(&Value::Map(entries));
+    let err = DeviceResponse::from_bytes(&bytes).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "DeviceResponse has a field it does not define: \"docuients\""
+    );
+    let report = check(&w, &bytes, &[], AT);
+    assert!(
+        matches!(report.outcome("cbor_structure"), Some(Outcome::Failed(why)) if why.contains("docuients"))
+    );
+}
