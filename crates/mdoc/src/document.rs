@@ -115,6 +115,12 @@ impl IssuerSignedItemBytes {
         cbor::encode(&self.to_cbor())
     }
 
+    /// The encoded IssuerSignedItem inside the tag-24 byte string; the digest covers
+    /// `edl_cbor::tag24_head(len)` followed by these bytes.
+    pub fn inner_bytes(&self) -> &[u8] {
+        &self.inner
+    }
+
     fn to_cbor(&self) -> Value {
         cbor::tag24(self.inner.clone())
     }
@@ -151,7 +157,20 @@ impl IssuerSignedItemBytes {
             .as_text()
             .ok_or(wrong("elementIdentifier"))?
             .to_owned();
-        let element_value = field("elementValue")?.clone();
+        field("elementValue")?;
+        // Moved out of the decoded map rather than cloned: the portrait is kilobytes.
+        let mut decoded = decoded;
+        let element_value = match &mut decoded {
+            Value::Map(entries) => entries
+                .iter_mut()
+                .find(|(k, _)| k.as_text() == Some("elementValue"))
+                .map(|(_, v)| std::mem::replace(v, Value::Null)),
+            _ => None,
+        }
+        .ok_or(DecodeError::Missing {
+            structure: S,
+            field: "elementValue",
+        })?;
         Ok(IssuerSignedItemBytes {
             inner: inner.to_vec(),
             item: IssuerSignedItem {

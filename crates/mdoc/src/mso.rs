@@ -42,15 +42,30 @@ impl DigestAlgorithm {
         }
     }
 
-    /// The digest of `bytes`.
-    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+    fn algorithm(self) -> &'static aws_lc_rs::digest::Algorithm {
         use aws_lc_rs::digest;
-        let algorithm = match self {
+        match self {
             DigestAlgorithm::Sha256 => &digest::SHA256,
             DigestAlgorithm::Sha384 => &digest::SHA384,
             DigestAlgorithm::Sha512 => &digest::SHA512,
-        };
-        digest::digest(algorithm, bytes).as_ref().to_vec()
+        }
+    }
+
+    /// The digest of `bytes`.
+    pub fn digest(self, bytes: &[u8]) -> Vec<u8> {
+        aws_lc_rs::digest::digest(self.algorithm(), bytes)
+            .as_ref()
+            .to_vec()
+    }
+
+    /// Whether the digest of the concatenation of `parts` equals `expected` (no copy, no
+    /// allocation).
+    pub fn matches(self, parts: &[&[u8]], expected: &[u8]) -> bool {
+        let mut context = aws_lc_rs::digest::Context::new(self.algorithm());
+        for part in parts {
+            context.update(part);
+        }
+        context.finish().as_ref() == expected
     }
 }
 
