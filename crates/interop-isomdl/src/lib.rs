@@ -2,4 +2,4 @@
 //! against [isomdl](https://crates.io/crates/isomdl), an independent Rust implementation. It has
 //! no code of its own: everything is in `tests/` (isomdl accepts our DeviceResponse; we accept
 //! one isomdl produced) and `benches/verify.rs` (both verifiers on the same input, with one
-//! ECDSA P-256 verification as the unit). Its findings are in `FINDINGS.md`.
+//! ECDSA P-256 verification as the unit). Its findings are in `docs/interop.md`.

@@ -176,11 +176,14 @@ pub fn issue_document_signer(
     )?;
     issuer.check_inside(not_before, not_after)?;
     let region = params.authority.region;
-    let subdivision = subdivision_code(region).ok_or(IssueError::UnknownSubdivision)?;
+    // The province is known (the mdoc's issuing_jurisdiction comes from the same table), but the
+    // subject carries no ST: Annex B as readers implement it (isomdl) wants a signer's ST equal to
+    // its IACA's, and the one national IACA has none. The region is in serialNumber and L.
+    subdivision_code(region).ok_or(IssueError::UnknownSubdivision)?;
     let spec = CertSpec {
         subject: name(
             issuer.country,
-            Some(subdivision),
+            None,
             Some(&region.full_name()),
             None,
             params.authority.name.as_str(),

@@ -144,8 +144,11 @@ impl PublicKey {
     /// The key identifier this platform writes in certificates for this key: the leftmost 160 bits
     /// of SHA-256 over the point (RFC 7093 §2 method 1).
     pub fn key_identifier(&self) -> KeyIdentifier {
-        let d = digest::digest(&digest::SHA256, &self.point);
-        KeyIdentifier(d.as_ref()[..20].to_vec())
+        // RFC 5280 §4.2.1.2 method 1: SHA-1 over the subjectPublicKey bit string's content (the
+        // point). SHA-1 serves only as an identifier here; readers built on isomdl recompute the
+        // identifier this way and refuse any other (docs/interop.md).
+        let d = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &self.point);
+        KeyIdentifier(d.as_ref().to_vec())
     }
 
     /// Verifies a COSE-form signature (`r || s`) over `message`, with the hash that goes with the
