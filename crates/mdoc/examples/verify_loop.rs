@@ -14,6 +14,8 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1000);
+    // `verify_loop N issue` times issuance instead of verification.
+    let issue_only = std::env::args().nth(2).as_deref() == Some("issue");
     let today = date!(2026 - 03 - 01);
     let generator = edl_synth::Generator::new(11, today);
     let licence = (0..)
@@ -29,6 +31,22 @@ fn main() {
     let signer = DocumentSignerCertificate::parse(pki.document_signer.clone()).unwrap();
     let device = InMemorySigner::generate().unwrap();
     let portrait = Portrait::new(edl_synth::demo_portrait().to_vec()).unwrap();
+    let request = IssueRequest {
+        device_key: &device.public_key(),
+        portrait: &portrait,
+        signed_at: datetime!(2026-03-01 02:00 UTC),
+        status: None,
+        signer_certificate: &pki.document_signer,
+        signer_not_before: signer.not_before(),
+        signer_not_after: signer.not_after(),
+    };
+    if issue_only {
+        for _ in 0..n {
+            std::hint::black_box(issue(&licence, &request, &pki.document_signer_key).unwrap());
+        }
+        println!("issued {n}");
+        return;
+    }
     let issued = issue(
         &licence,
         &IssueRequest {

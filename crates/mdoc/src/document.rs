@@ -74,20 +74,6 @@ pub struct IssuerSignedItem {
     pub element_value: Value,
 }
 
-impl IssuerSignedItem {
-    fn to_cbor(&self) -> Value {
-        Value::Map(vec![
-            (Value::from("digestID"), Value::from(self.digest_id)),
-            (Value::from("random"), Value::Bytes(self.random.clone())),
-            (
-                Value::from("elementIdentifier"),
-                Value::Text(self.element_identifier.clone()),
-            ),
-            (Value::from("elementValue"), self.element_value.clone()),
-        ])
-    }
-}
-
 /// An IssuerSignedItemBytes: the item and the exact bytes its digest covers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuerSignedItemBytes {
@@ -97,12 +83,25 @@ pub struct IssuerSignedItemBytes {
 }
 
 impl IssuerSignedItemBytes {
-    /// Encodes an item.
+    /// Encodes an item (keys in the standard's order; the value is serialised in place, not
+    /// copied into a temporary map: a portrait is kilobytes).
     pub fn new(item: IssuerSignedItem) -> IssuerSignedItemBytes {
-        IssuerSignedItemBytes {
-            inner: cbor::encode(&item.to_cbor()),
-            item,
+        let mut inner = Vec::with_capacity(64 + item.random.len());
+        inner.push(0xa4);
+        for part in [
+            Value::from("digestID"),
+            Value::from(item.digest_id),
+            Value::from("random"),
+            Value::Bytes(item.random.clone()),
+            Value::from("elementIdentifier"),
+            Value::Text(item.element_identifier.clone()),
+            Value::from("elementValue"),
+        ] {
+            inner.extend(cbor::encode(&part));
         }
+        // Writing into a Vec cannot fail.
+        let _ = ciborium::into_writer(&item.element_value, &mut inner);
+        IssuerSignedItemBytes { inner, item }
     }
 
     /// The item.

@@ -130,15 +130,44 @@ fn random(rng: &SystemRandom, buf: &mut [u8]) -> Result<(), IssueError> {
     rng.fill(buf).map_err(|_| IssueError::Random)
 }
 
+/// Random bytes drawn in one call to the system generator and handed out in pieces (one call per
+/// salt cost more than the rest of the item's encoding).
+struct RandomPool {
+    bytes: Vec<u8>,
+    used: usize,
+}
+
+impl RandomPool {
+    fn new(rng: &SystemRandom, len: usize) -> Result<RandomPool, IssueError> {
+        let mut bytes = vec![0u8; len];
+        random(rng, &mut bytes)?;
+        Ok(RandomPool { bytes, used: 0 })
+    }
+
+    fn take(&mut self, rng: &SystemRandom, n: usize) -> Result<&[u8], IssueError> {
+        if self.used + n > self.bytes.len() {
+            // Rejection sampling can ask for more than planned: draw a fresh pool.
+            *self = RandomPool::new(rng, self.bytes.len().max(n))?;
+        }
+        let piece = &self.bytes[self.used..self.used + n];
+        self.used += n;
+        Ok(piece)
+    }
+}
+
 /// A uniformly random permutation of `0..n` (Fisher-Yates with rejection sampling).
-fn shuffled_ids(rng: &SystemRandom, n: usize) -> Result<Vec<u64>, IssueError> {
+fn shuffled_ids(
+    rng: &SystemRandom,
+    pool: &mut RandomPool,
+    n: usize,
+) -> Result<Vec<u64>, IssueError> {
     let mut ids: Vec<u64> = (0..n as u64).collect();
     for i in (1..n).rev() {
         let bound = (i + 1) as u32;
         let zone = u32::MAX - u32::MAX % bound;
         let j = loop {
             let mut b = [0u8; 4];
-            random(rng, &mut b)?;
+            b.copy_from_slice(pool.take(rng, 4)?);
             let r = u32::from_le_bytes(b);
             if r < zone {
                 break (r % bound) as usize;
@@ -201,6 +230,7 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
 
     let rng = SystemRandom::new();
     let elements = licence_elements(licence, request.portrait, today);
+    let mut pool = RandomPool::new(&rng, elements.len() * (SALT_BYTES + 4))?;
     let mut namespaces: Vec<NamespaceItems> = Vec::new();
     let mut digests: Vec<(String, crate::mso::DigestIds)> = Vec::new();
     // Digest IDs are shuffled per namespace, so an ID says nothing about which element it is.
@@ -215,21 +245,21 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
         }
     }
     for (namespace, items) in by_namespace {
-        let ids = shuffled_ids(&rng, items.len())?;
+        let ids = shuffled_ids(&rng, &mut pool, items.len())?;
         let mut issued = Vec::with_capacity(items.len());
         let mut namespace_digests = Vec::with_capacity(items.len());
         for ((identifier, value), digest_id) in items.into_iter().zip(ids) {
-            let mut salt = vec![0u8; SALT_BYTES];
-            random(&rng, &mut salt)?;
+            let salt = pool.take(&rng, SALT_BYTES)?.to_vec();
             let item = IssuerSignedItemBytes::new(IssuerSignedItem {
                 digest_id,
                 random: salt,
                 element_identifier: identifier.to_owned(),
                 element_value: value,
             });
+            let inner = item.inner_bytes();
             namespace_digests.push((
                 digest_id,
-                DigestAlgorithm::Sha256.digest(&item.tagged_bytes()),
+                DigestAlgorithm::Sha256.digest_parts(&[&edl_cbor::tag24_head(inner.len()), inner]),
             ));
             issued.push(item);
         }
@@ -288,14 +318,15 @@ mod tests {
     #[test]
     fn shuffled_ids_are_a_permutation() {
         let rng = SystemRandom::new();
+        let mut pool = RandomPool::new(&rng, 8).unwrap();
         for n in [0, 1, 2, 19] {
-            let mut ids = shuffled_ids(&rng, n).unwrap();
+            let mut ids = shuffled_ids(&rng, &mut pool, n).unwrap();
             ids.sort_unstable();
             assert_eq!(ids, (0..n as u64).collect::<Vec<_>>());
         }
         // With 19 elements, the identity permutation has probability 1/19!; seeing it means a bug.
         assert_ne!(
-            shuffled_ids(&rng, 19).unwrap(),
+            shuffled_ids(&rng, &mut pool, 19).unwrap(),
             (0..19).collect::<Vec<u64>>()
         );
     }

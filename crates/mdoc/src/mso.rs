@@ -58,14 +58,23 @@ impl DigestAlgorithm {
             .to_vec()
     }
 
-    /// Whether the digest of the concatenation of `parts` equals `expected` (no copy, no
-    /// allocation).
-    pub fn matches(self, parts: &[&[u8]], expected: &[u8]) -> bool {
+    fn context(self, parts: &[&[u8]]) -> aws_lc_rs::digest::Digest {
         let mut context = aws_lc_rs::digest::Context::new(self.algorithm());
         for part in parts {
             context.update(part);
         }
-        context.finish().as_ref() == expected
+        context.finish()
+    }
+
+    /// The digest of the concatenation of `parts`, without concatenating them.
+    pub fn digest_parts(self, parts: &[&[u8]]) -> Vec<u8> {
+        self.context(parts).as_ref().to_vec()
+    }
+
+    /// Whether the digest of the concatenation of `parts` equals `expected` (no copy, no
+    /// allocation).
+    pub fn matches(self, parts: &[&[u8]], expected: &[u8]) -> bool {
+        self.context(parts).as_ref() == expected
     }
 }
 
