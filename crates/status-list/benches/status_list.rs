@@ -16,7 +16,13 @@ const ENTRIES: u64 = 10_000_000;
 
 /// About 2% of credentials not valid (suspended, revoked, withdrawn, superseded), spread out.
 fn status_of(i: u64) -> CredentialStatus {
-    match i.wrapping_mul(0x9e37_79b9_7f4a_7c15) % 100 {
+    // splitmix64's finaliser: a well-mixed, reproducible choice per index (a plain multiplicative
+    // hash is nearly periodic and would compress unrealistically well).
+    let mut z = i.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    match z % 100 {
         0 => CredentialStatus::Suspended,
         1 => CredentialStatus::Invalid,
         _ => CredentialStatus::Valid,
