@@ -215,13 +215,7 @@ fn claim_present_verify_and_status_changes_reach_the_verifier() {
     assert_eq!(suspended.code, 2);
     let report: serde_json::Value = serde_json::from_str(&suspended.stdout).unwrap();
     assert_eq!(report["status"]["state"], "suspended");
-    let failed: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["outcome"] != "passed" && c["outcome"] != "not_applicable")
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let failed = not_passed(&report);
     assert_eq!(failed, ["status"]);
 
     // Restored: the next publication says valid again.
@@ -255,13 +249,7 @@ fn claim_present_verify_and_status_changes_reach_the_verifier() {
     let replay = verify(&edl, &["--status-list", &list, "--json"]);
     assert_eq!(replay.code, 2);
     let report: serde_json::Value = serde_json::from_str(&replay.stdout).unwrap();
-    let failed: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["outcome"] == "failed")
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let failed = not_passed(&report);
     assert_eq!(failed, ["device_authentication"]);
 }
 
@@ -355,6 +343,17 @@ fn rotation_keeps_old_credentials_verifying_and_signs_new_ones_with_the_new_sign
     );
 }
 
+/// The names of the checks of a JSON report that neither passed nor were not applicable.
+fn not_passed(report: &serde_json::Value) -> Vec<&str> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["outcome"] != "passed" && c["outcome"] != "not_applicable")
+        .map(|c| c["name"].as_str().unwrap())
+        .collect()
+}
+
 fn annex_d_files(edl: &Edl) {
     let text = include_str!("../../mdoc/tests/data/iso18013-5-annex-d.json");
     let v: serde_json::Value = serde_json::from_str(text).unwrap();
@@ -390,13 +389,7 @@ fn the_annex_d_response_verifies_at_its_date_and_not_today() {
     let today = verify(&edl, &["--reader-key", &reader, "--json"]);
     assert_eq!(today.code, 2);
     let report: serde_json::Value = serde_json::from_str(&today.stdout).unwrap();
-    let failed: Vec<&str> = report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|c| c["outcome"] == "failed")
-        .map(|c| c["name"].as_str().unwrap())
-        .collect();
+    let failed = not_passed(&report);
     assert_eq!(
         failed,
         ["certificate.document_signer.validity", "mso_validity"]

@@ -611,17 +611,8 @@ impl Run {
     }
 
     fn mark_rest_unchecked(&mut self, why: &'static str) {
-        for name in [
-            "mso_doc_type",
-            "digest_algorithm",
-            "mso_signed_within_certificate",
-            "mso_validity",
-            "element_digests",
-            "device_key",
-            "device_authentication",
-            "status",
-        ] {
-            self.push(name, Outcome::NotChecked(why));
+        for name in LATER_CHECKS.iter().skip_while(|n| **n != "mso_doc_type") {
+            self.push(*name, Outcome::NotChecked(why));
         }
     }
 }
