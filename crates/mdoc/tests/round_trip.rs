@@ -492,3 +492,58 @@ fn a_field_the_standard_does_not_define_is_refused_by_name() {
         matches!(report.outcome("cbor_structure"), Some(Outcome::Failed(why)) if why.contains("docuients"))
     );
 }
+
+#[test]
+fn an_unknown_algorithm_and_a_certificate_outside_its_profile_fail_their_own_checks() {
+    let w = world();
+    let lists = [status_list(
+        &w,
+        CredentialStatus::Valid,
+        AT + Duration::days(1),
+    )];
+
+    // EdDSA named in issuerAuth's protected header: the header check names it, and the signature
+    // (made over the original header) no longer verifies.
+    let mut response = present(&w.issued, Purpose::Roadside, &w.transcript, &w.device).unwrap();
+    response.documents[0].issuer_signed.issuer_auth.protected = coset::ProtectedHeader {
+        original_data: None,
+        header: coset::HeaderBuilder::new()
+            .algorithm(coset::iana::Algorithm::EdDSA)
+            .build(),
+    };
+    let report = check(&w, &response.to_bytes(), &lists, AT);
+    assert_eq!(
+        failures(&report),
+        ["issuer_auth_header", "issuer_signature"],
+        "{report}"
+    );
+
+    // The IACA signing credentials itself: its signature is good, but it is no document signer.
+    let portrait = Portrait::new(edl_synth::demo_portrait().to_vec()).unwrap();
+    let request = IssueRequest {
+        device_key: &w.device.public_key(),
+        portrait: &portrait,
+        signed_at: SIGNED,
+        status: None,
+        signer_certificate: &w.pki.iaca,
+        signer_not_before: datetime!(2026-01-01 00:00 UTC),
+        signer_not_after: datetime!(2027-01-01 00:00 UTC),
+    };
+    let by_root = issue(&w.licence, &request, &w.pki.iaca_key).unwrap();
+    let bytes = present(&by_root, Purpose::Roadside, &w.transcript, &w.device)
+        .unwrap()
+        .to_bytes();
+    let report = check(&w, &bytes, &[], AT);
+    assert_eq!(report.outcome("issuer_signature"), Some(&Outcome::Passed));
+    let failed = failures(&report);
+    for expected in [
+        "certificate.document_signer.extended_key_usage",
+        "certificate.document_signer.basic_constraints",
+        "certificate.document_signer.key_usage",
+    ] {
+        assert!(
+            failed.iter().any(|f| f == expected),
+            "{expected} in {failed:?}"
+        );
+    }
+}
