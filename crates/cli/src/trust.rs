@@ -71,6 +71,36 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
+/// What the commands that sign for an issuer open once: the PKI directory, its passphrase and
+/// the public URL status lists are published under.
+struct Signing {
+    pki: PkiDir,
+    passphrase: Passphrase,
+    public_url: String,
+}
+
+impl Signing {
+    fn open(
+        pki: &PkiDirArgs,
+        passphrase: &PkiPassphraseArgs,
+        public: &PublicUrlArgs,
+    ) -> Result<Signing> {
+        Ok(Signing {
+            pki: PkiDir::new(&pki.pki_dir),
+            passphrase: pki_passphrase(passphrase)?,
+            public_url: public.public_url.clone(),
+        })
+    }
+
+    fn issuer(&self) -> Issuer<'_> {
+        Issuer {
+            pki: &self.pki,
+            passphrase: &self.passphrase,
+            public_url: &self.public_url,
+        }
+    }
+}
+
 pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
     let now = SystemClock.now();
     match command {
@@ -205,13 +235,8 @@ pub(crate) async fn status_list(command: StatusListCommand) -> Result<()> {
             db,
         } => {
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.pki_dir);
-            let passphrase = pki_passphrase(&passphrase)?;
-            let issuer = Issuer {
-                pki: &pki,
-                passphrase: &passphrase,
-                public_url: &public.public_url,
-            };
+            let signing = Signing::open(&pki, &passphrase, &public)?;
+            let issuer = signing.issuer();
             let region = region(&code)?;
             let token = sign_status_list(&store, &issuer, region, now).await?;
             edl_app::credentials::write_atomically(&output, &token)?;
@@ -230,13 +255,8 @@ pub(crate) async fn status_list(command: StatusListCommand) -> Result<()> {
             db,
         } => {
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.pki_dir);
-            let passphrase = pki_passphrase(&passphrase)?;
-            let issuer = Issuer {
-                pki: &pki,
-                passphrase: &passphrase,
-                public_url: &public.public_url,
-            };
+            let signing = Signing::open(&pki, &passphrase, &public)?;
+            let issuer = signing.issuer();
             for publication in publish_status_lists(&store, &issuer, &out, now).await? {
                 match publication {
                     Publication::Written { region, path, why } => {
@@ -276,13 +296,8 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
             let wallet = WalletDir::new(&wallet.wallet_dir);
             let device_key = wallet.public_key()?;
             let store = crate::commands::open(&db).await?;
-            let pki = PkiDir::new(&pki.pki_dir);
-            let passphrase = pki_passphrase(&passphrase)?;
-            let issuer = Issuer {
-                pki: &pki,
-                passphrase: &passphrase,
-                public_url: &public.public_url,
-            };
+            let signing = Signing::open(&pki, &passphrase, &public)?;
+            let issuer = signing.issuer();
             let file_number = FileNumber::parse(&file_number).context("--file-number")?;
             // Registry portraits are not in the CSV exchange format yet; the demo portrait stands in.
             let portrait = Portrait::new(edl_synth::demo_portrait().to_vec())?;

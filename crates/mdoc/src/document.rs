@@ -126,39 +126,21 @@ impl IssuerSignedItemBytes {
 
     fn from_cbor(value: &Value) -> Result<IssuerSignedItemBytes, DecodeError> {
         let inner = untag24(value, "IssuerSignedItemBytes")?;
-        let decoded = cbor::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
-        const S: &str = "IssuerSignedItem";
-        let map = Map::of(&decoded).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "(map)",
-        })?;
-        closed(
-            &map,
-            S,
+        let mut decoded = cbor::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
+        let fields = Fields::open(
+            &decoded,
+            "IssuerSignedItem",
             &["digestID", "random", "elementIdentifier", "elementValue"],
         )?;
-        let field = |f: &'static str| {
-            map.get(f).ok_or(DecodeError::Missing {
-                structure: S,
-                field: f,
-            })
-        };
-        let wrong = |f: &'static str| DecodeError::WrongType {
-            structure: S,
-            field: f,
-        };
-        let digest_id = field("digestID")?
-            .as_integer()
-            .and_then(|i| u64::try_from(i).ok())
-            .ok_or(wrong("digestID"))?;
-        let random = field("random")?.as_bytes().ok_or(wrong("random"))?.clone();
-        let element_identifier = field("elementIdentifier")?
-            .as_text()
-            .ok_or(wrong("elementIdentifier"))?
-            .to_owned();
-        field("elementValue")?;
+        let digest_id = fields.uint("digestID")?;
+        let random = fields
+            .required("random")?
+            .as_bytes()
+            .ok_or(fields.wrong("random"))?
+            .clone();
+        let element_identifier = fields.text("elementIdentifier")?;
+        fields.required("elementValue")?;
         // Moved out of the decoded map rather than cloned: the portrait is kilobytes.
-        let mut decoded = decoded;
         let element_value = match &mut decoded {
             Value::Map(entries) => entries
                 .iter_mut()
@@ -167,7 +149,7 @@ impl IssuerSignedItemBytes {
             _ => None,
         }
         .ok_or(DecodeError::Missing {
-            structure: S,
+            structure: "IssuerSignedItem",
             field: "elementValue",
         })?;
         Ok(IssuerSignedItemBytes {
@@ -230,24 +212,13 @@ impl IssuerSigned {
 
     /// Reads IssuerSigned.
     pub fn from_cbor(value: &Value) -> Result<IssuerSigned, DecodeError> {
-        const S: &str = "IssuerSigned";
-        let map = Map::of(value).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "(map)",
-        })?;
-        closed(&map, S, &["nameSpaces", "issuerAuth"])?;
+        let fields = Fields::open(value, "IssuerSigned", &["nameSpaces", "issuerAuth"])?;
         let mut namespaces = Vec::new();
-        if let Some(ns) = map.get("nameSpaces") {
-            let ns = Map::of(ns).ok_or(DecodeError::WrongType {
-                structure: S,
-                field: "nameSpaces",
-            })?;
+        if let Some(ns) = fields.get("nameSpaces") {
+            let ns = Map::of(ns).ok_or(fields.wrong("nameSpaces"))?;
             for (name, items) in ns.entries() {
                 let (Value::Text(name), Value::Array(items)) = (name, items) else {
-                    return Err(DecodeError::WrongType {
-                        structure: S,
-                        field: "nameSpaces",
-                    });
+                    return Err(fields.wrong("nameSpaces"));
                 };
                 let items = items
                     .iter()
@@ -256,10 +227,7 @@ impl IssuerSigned {
                 namespaces.push((name.clone(), items));
             }
         }
-        let auth = map.get("issuerAuth").ok_or(DecodeError::Missing {
-            structure: S,
-            field: "issuerAuth",
-        })?;
+        let auth = fields.required("issuerAuth")?;
         let issuer_auth = CoseSign1::from_cbor_value(auth.clone())
             .map_err(|_| DecodeError::Cose { what: "issuerAuth" })?;
         Ok(IssuerSigned {
@@ -331,50 +299,29 @@ impl DeviceSigned {
     }
 
     fn from_cbor(value: &Value) -> Result<DeviceSigned, DecodeError> {
-        const S: &str = "DeviceSigned";
-        let map = Map::of(value).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "(map)",
-        })?;
-        closed(&map, S, &["nameSpaces", "deviceAuth"])?;
-        let ns = map.get("nameSpaces").ok_or(DecodeError::Missing {
-            structure: S,
-            field: "nameSpaces",
-        })?;
-        let inner = untag24(ns, "DeviceNameSpacesBytes")?;
+        let fields = Fields::open(value, "DeviceSigned", &["nameSpaces", "deviceAuth"])?;
+        let inner = untag24(fields.required("nameSpaces")?, "DeviceNameSpacesBytes")?;
         let namespaces = cbor::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
         if !matches!(namespaces, Value::Map(_)) {
-            return Err(DecodeError::WrongType {
-                structure: S,
-                field: "nameSpaces",
-            });
+            return Err(fields.wrong("nameSpaces"));
         }
-        let auth = map.get("deviceAuth").ok_or(DecodeError::Missing {
-            structure: S,
-            field: "deviceAuth",
-        })?;
-        let auth = Map::of(auth).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "deviceAuth",
-        })?;
-        let device_auth =
-            match (auth.get("deviceSignature"), auth.get("deviceMac")) {
-                (Some(sig), None) => DeviceAuth::Signature(
-                    CoseSign1::from_cbor_value(sig.clone()).map_err(|_| DecodeError::Cose {
+        let auth = Map::of(fields.required("deviceAuth")?).ok_or(fields.wrong("deviceAuth"))?;
+        let device_auth = match (auth.get("deviceSignature"), auth.get("deviceMac")) {
+            (Some(sig), None) => {
+                DeviceAuth::Signature(CoseSign1::from_cbor_value(sig.clone()).map_err(|_| {
+                    DecodeError::Cose {
                         what: "deviceSignature",
-                    })?,
-                ),
-                (None, Some(mac)) => DeviceAuth::Mac(
-                    CoseMac0::from_cbor_value(mac.clone())
-                        .map_err(|_| DecodeError::Cose { what: "deviceMac" })?,
-                ),
-                _ => {
-                    return Err(DecodeError::WrongType {
-                        structure: S,
-                        field: "deviceAuth (exactly one of deviceSignature, deviceMac)",
-                    });
-                }
-            };
+                    }
+                })?)
+            }
+            (None, Some(mac)) => DeviceAuth::Mac(
+                CoseMac0::from_cbor_value(mac.clone())
+                    .map_err(|_| DecodeError::Cose { what: "deviceMac" })?,
+            ),
+            _ => {
+                return Err(fields.wrong("deviceAuth (exactly one of deviceSignature, deviceMac)"));
+            }
+        };
         Ok(DeviceSigned {
             namespaces_inner: inner.to_vec(),
             namespaces,
@@ -415,43 +362,16 @@ impl Document {
     }
 
     fn from_cbor(value: &Value) -> Result<Document, DecodeError> {
-        const S: &str = "Document";
-        let map = Map::of(value).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "(map)",
-        })?;
-        closed(
-            &map,
-            S,
+        let fields = Fields::open(
+            value,
+            "Document",
             &["docType", "issuerSigned", "deviceSigned", "errors"],
         )?;
-        let doc_type = map
-            .get("docType")
-            .ok_or(DecodeError::Missing {
-                structure: S,
-                field: "docType",
-            })?
-            .as_text()
-            .ok_or(DecodeError::WrongType {
-                structure: S,
-                field: "docType",
-            })?
-            .to_owned();
-        let issuer_signed =
-            IssuerSigned::from_cbor(map.get("issuerSigned").ok_or(DecodeError::Missing {
-                structure: S,
-                field: "issuerSigned",
-            })?)?;
-        let device_signed =
-            DeviceSigned::from_cbor(map.get("deviceSigned").ok_or(DecodeError::Missing {
-                structure: S,
-                field: "deviceSigned",
-            })?)?;
         Ok(Document {
-            doc_type,
-            issuer_signed,
-            device_signed,
-            errors: map.get("errors").cloned(),
+            doc_type: fields.text("docType")?,
+            issuer_signed: IssuerSigned::from_cbor(fields.required("issuerSigned")?)?,
+            device_signed: DeviceSigned::from_cbor(fields.required("deviceSigned")?)?,
+            errors: fields.get("errors").cloned(),
         })
     }
 }
@@ -506,67 +426,83 @@ impl DeviceResponse {
     }
 
     fn from_cbor(value: &Value) -> Result<DeviceResponse, DecodeError> {
-        const S: &str = "DeviceResponse";
-        let map = Map::of(value).ok_or(DecodeError::WrongType {
-            structure: S,
-            field: "(map)",
-        })?;
-        closed(
-            &map,
-            S,
+        let fields = Fields::open(
+            value,
+            "DeviceResponse",
             &["version", "documents", "documentErrors", "status"],
         )?;
-        let version = map
-            .get("version")
-            .ok_or(DecodeError::Missing {
-                structure: S,
-                field: "version",
-            })?
-            .as_text()
-            .ok_or(DecodeError::WrongType {
-                structure: S,
-                field: "version",
-            })?
-            .to_owned();
-        let documents = match map.get("documents") {
+        let version = fields.text("version")?;
+        let documents = match fields.get("documents") {
             None => Vec::new(),
             Some(Value::Array(docs)) => docs
                 .iter()
                 .map(Document::from_cbor)
                 .collect::<Result<Vec<_>, _>>()?,
-            Some(_) => {
-                return Err(DecodeError::WrongType {
-                    structure: S,
-                    field: "documents",
-                });
-            }
+            Some(_) => return Err(fields.wrong("documents")),
         };
-        let status = map
-            .get("status")
-            .ok_or(DecodeError::Missing {
-                structure: S,
-                field: "status",
-            })?
-            .as_integer()
-            .and_then(|i| u64::try_from(i).ok())
-            .ok_or(DecodeError::WrongType {
-                structure: S,
-                field: "status",
-            })?;
         Ok(DeviceResponse {
             version,
             documents,
-            document_errors: map.get("documentErrors").cloned(),
-            status,
+            document_errors: fields.get("documentErrors").cloned(),
+            status: fields.uint("status")?,
         })
     }
 }
 
-/// Refuses a field `structure` does not define.
-fn closed(map: &Map<'_>, structure: &'static str, known: &[&str]) -> Result<(), DecodeError> {
-    match map.unknown_key(known) {
-        None => Ok(()),
-        Some(field) => Err(DecodeError::UnknownField { structure, field }),
+/// The map of a closed structure (ISO 18013-5 structures define all their fields), read field by
+/// field; every error names the structure and the field.
+struct Fields<'a> {
+    map: Map<'a>,
+    structure: &'static str,
+}
+
+impl<'a> Fields<'a> {
+    /// `value` as the map of `structure`, refusing any field not in `known`.
+    fn open(
+        value: &'a Value,
+        structure: &'static str,
+        known: &[&str],
+    ) -> Result<Fields<'a>, DecodeError> {
+        let map = Map::of(value).ok_or(DecodeError::WrongType {
+            structure,
+            field: "(map)",
+        })?;
+        if let Some(field) = map.unknown_key(known) {
+            return Err(DecodeError::UnknownField { structure, field });
+        }
+        Ok(Fields { map, structure })
+    }
+
+    fn get(&self, field: &str) -> Option<&'a Value> {
+        self.map.get(field)
+    }
+
+    fn wrong(&self, field: &'static str) -> DecodeError {
+        DecodeError::WrongType {
+            structure: self.structure,
+            field,
+        }
+    }
+
+    fn required(&self, field: &'static str) -> Result<&'a Value, DecodeError> {
+        self.get(field).ok_or(DecodeError::Missing {
+            structure: self.structure,
+            field,
+        })
+    }
+
+    fn text(&self, field: &'static str) -> Result<String, DecodeError> {
+        self.required(field)?
+            .as_text()
+            .map(str::to_owned)
+            .ok_or(self.wrong(field))
+    }
+
+    fn uint(&self, field: &'static str) -> Result<u64, DecodeError> {
+        self.required(field)?
+            .as_integer()
+            .and_then(|i| u64::try_from(i).ok())
+            .ok_or(self.wrong(field))
     }
 }
 
