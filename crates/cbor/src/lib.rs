@@ -10,6 +10,12 @@
 
 #![warn(missing_docs)]
 
+mod item;
+mod write;
+
+pub use item::{Entries, Item, Items};
+pub use write::Writer;
+
 use ciborium::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -46,7 +52,9 @@ pub enum CborError {
         /// Where the item starts.
         offset: usize,
     },
-    /// Additional information 28-30, or a break outside an indefinite item.
+    /// Additional information 28-30, a break outside an indefinite item, or a simple value or
+    /// bignum the decoder does not model (a simple value other than false, true, null and
+    /// undefined; a negative bignum beyond 128 bits).
     #[error("reserved or misplaced initial byte at byte {offset}")]
     Reserved {
         /// Where the byte is.
@@ -82,8 +90,9 @@ pub enum CborError {
     },
 }
 
-/// Checks `bytes` and decodes them into a [`Value`].
-pub fn decode(bytes: &[u8], max: usize) -> Result<Value, CborError> {
+/// Checks that `bytes` are one acceptable item and nothing else: the checks of [`decode`] and
+/// [`Item::decode`].
+fn check(bytes: &[u8], max: usize) -> Result<(), CborError> {
     if bytes.len() > max {
         return Err(CborError::TooLarge {
             len: bytes.len(),
@@ -96,6 +105,13 @@ pub fn decode(bytes: &[u8], max: usize) -> Result<Value, CborError> {
             count: bytes.len() - end,
         });
     }
+    Ok(())
+}
+
+/// Checks `bytes` and decodes them into a [`Value`]. [`Item::decode`] makes the same checks and
+/// reads the item in place instead.
+pub fn decode(bytes: &[u8], max: usize) -> Result<Value, CborError> {
+    check(bytes, max)?;
     // Well-formed, definite, duplicate-free and bounded: ciborium cannot fail on it except for
     // values it does not model (none are left after the scan), so map any error to the start.
     // A small scratch buffer: `from_reader` zeroes 4 KiB per call, which dominated the decoding of
@@ -142,6 +158,9 @@ pub fn tag24(inner: Vec<u8>) -> Value {
     Value::Tag(24, Box::new(Value::Bytes(inner)))
 }
 
+/// Maps with at most this many entries check their keys for duplicates without allocating.
+const SMALL_MAP: usize = 16;
+
 /// Reads the head of the item at `at`: (major type, argument, offset after the head).
 fn head(bytes: &[u8], at: usize) -> Result<(u8, u64, usize), CborError> {
     let initial = *bytes.get(at).ok_or(CborError::Truncated { offset: at })?;
@@ -183,6 +202,12 @@ fn head(bytes: &[u8], at: usize) -> Result<(u8, u64, usize), CborError> {
     Ok((major, argument, start + len))
 }
 
+/// Whether `text` is UTF-8 (ASCII, the usual case, without the general check).
+#[inline]
+fn is_utf8(text: &[u8]) -> bool {
+    text.is_ascii() || std::str::from_utf8(text).is_ok()
+}
+
 /// Checks the item at `at` and returns the offset just after it.
 fn scan(bytes: &[u8], at: usize, depth: usize) -> Result<usize, CborError> {
     if depth > MAX_DEPTH {
@@ -197,7 +222,7 @@ fn scan(bytes: &[u8], at: usize, depth: usize) -> Result<usize, CborError> {
                 return Err(CborError::LengthExceedsInput { offset: at });
             }
             let end = next + argument as usize;
-            if major == 3 && std::str::from_utf8(&bytes[next..end]).is_err() {
+            if major == 3 && !is_utf8(&bytes[next..end]) {
                 return Err(CborError::InvalidUtf8 { offset: at });
             }
             Ok(end)
@@ -217,28 +242,61 @@ fn scan(bytes: &[u8], at: usize, depth: usize) -> Result<usize, CborError> {
             if argument.saturating_mul(2) > remaining {
                 return Err(CborError::LengthExceedsInput { offset: at });
             }
+            let count = argument as usize;
+            // The keys seen so far, compared as encoded (every head is in its shortest form, so
+            // equal keys have equal bytes). Small maps keep them on the stack.
+            let mut small: [&[u8]; SMALL_MAP] = [&[]; SMALL_MAP];
+            let mut large: Vec<&[u8]> = Vec::new();
+            if count > SMALL_MAP {
+                large.reserve_exact(count);
+            }
             let mut pos = next;
-            let mut keys: Vec<&[u8]> = Vec::with_capacity(argument as usize);
-            for _ in 0..argument {
+            for i in 0..count {
                 let key_end = scan(bytes, pos, depth + 1)?;
                 let key = &bytes[pos..key_end];
-                if keys.contains(&key) {
+                let seen = if count > SMALL_MAP {
+                    &large[..]
+                } else {
+                    &small[..i]
+                };
+                // The first byte and the length tell most keys apart without a call to memcmp.
+                if seen
+                    .iter()
+                    .any(|k| k.len() == key.len() && k.first() == key.first() && *k == key)
+                {
                     return Err(CborError::DuplicateKey { offset: pos });
                 }
-                keys.push(key);
+                if count > SMALL_MAP {
+                    large.push(key);
+                } else {
+                    small[i] = key;
+                }
                 pos = scan(bytes, key_end, depth + 1)?;
             }
             Ok(pos)
         }
-        6 => scan(bytes, next, depth + 1),
+        6 => {
+            let end = scan(bytes, next, depth + 1)?;
+            // ciborium reads tag 3 over at most 16 bytes as a negative integer, and fails when
+            // it does not fit an i128 (-1 - n with n of 128 bits): refused here, by its place.
+            if argument == 3 && bytes[next] >> 5 == 2 {
+                let (_, len, content) = head(bytes, next)?;
+                let magnitude = &bytes[content..end];
+                if len == 16 && magnitude[0] & 0x80 != 0 {
+                    return Err(CborError::Reserved { offset: at });
+                }
+            }
+            Ok(end)
+        }
         _ => {
             // Simple values and floats: the head already consumed the payload. One-byte simple
             // values 24-31 are reserved (RFC 8949 §3.3); below 24 the shortest-form rule refused
-            // them already.
-            if bytes[at] & 0x1f == 24 && argument < 32 {
-                return Err(CborError::Reserved { offset: at });
+            // them already. Of the others only false, true, null and undefined (20-23) are
+            // modelled by the decoder; floats (25-27) carry their bits.
+            match bytes[at] & 0x1f {
+                20..=23 | 25..=27 => Ok(next),
+                _ => Err(CborError::Reserved { offset: at }),
             }
-            Ok(next)
         }
     }
 }
@@ -261,6 +319,11 @@ pub fn parse_tdate(value: &Value) -> Option<OffsetDateTime> {
     let Value::Text(text) = inner.as_ref() else {
         return None;
     };
+    tdate_text(text)
+}
+
+/// The instant of a `tdate`'s text, in the strict form [`parse_tdate`] accepts.
+fn tdate_text(text: &str) -> Option<OffsetDateTime> {
     if !text.ends_with('Z') || text.contains('.') {
         return None;
     }
@@ -288,8 +351,25 @@ pub fn parse_full_date(value: &Value) -> Option<time::Date> {
     let Value::Text(text) = inner.as_ref() else {
         return None;
     };
+    full_date_text(text)
+}
+
+/// The date of a `full-date`'s text.
+fn full_date_text(text: &str) -> Option<time::Date> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, &format).ok()
+}
+
+impl Item<'_> {
+    /// A `tdate`, read as [`parse_tdate`] reads its value.
+    pub fn as_tdate(&self) -> Option<OffsetDateTime> {
+        tdate_text(self.tagged(0)?.as_text()?)
+    }
+
+    /// A `full-date`, read as [`parse_full_date`] reads its value.
+    pub fn as_full_date(&self) -> Option<time::Date> {
+        full_date_text(self.tagged(1004)?.as_text()?)
+    }
 }
 
 /// A CBOR map read field by field by text key. Keys are known unique (the scan refused
@@ -434,10 +514,115 @@ mod tests {
         assert_eq!(parse_full_date(&Value::Text("2019-10-20".into())), None);
     }
 
+    #[test]
+    fn simple_values_and_bignums_the_decoder_does_not_model_are_refused_by_place() {
+        assert_eq!(check("f0"), Err(CborError::Reserved { offset: 0 }));
+        assert_eq!(check("8201f820"), Err(CborError::Reserved { offset: 2 }));
+        assert_eq!(
+            check("82c35080000000000000000000000000000000"),
+            Err(CborError::Reserved { offset: 1 })
+        );
+        assert!(check("c3507fffffffffffffffffffffffffffffff").is_ok());
+        assert!(check("c2508fffffffffffffffffffffffffffffff").is_ok());
+        assert!(check("f7").is_ok());
+    }
+
+    /// Every item under `item`, read through every accessor; its value must be what `decode`
+    /// gives for its bytes.
+    fn walk(item: Item<'_>) {
+        let _ = (
+            item.as_u64(),
+            item.as_i64(),
+            item.as_bytes(),
+            item.as_text(),
+        );
+        let _ = item.is_null();
+        // Compared encoded: a NaN is never equal to itself.
+        assert_eq!(
+            item.to_value().ok().map(|v| encode(&v)),
+            decode(item.raw(), usize::MAX).ok().map(|v| encode(&v)),
+            "to_value agrees with decode"
+        );
+        if let Some(items) = item.as_array() {
+            let n = items.len();
+            assert_eq!(items.count(), n);
+            items.for_each(walk);
+        }
+        if let Some(entries) = item.as_map() {
+            let n = entries.len();
+            let mut seen = 0;
+            for (k, v) in entries {
+                walk(k);
+                walk(v);
+                seen += 1;
+            }
+            assert_eq!(seen, n);
+        }
+        if let Some((_, inner)) = item.as_tag() {
+            walk(inner);
+        }
+    }
+
+    fn arb_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            any::<u64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
+            ".{0,12}".prop_map(Value::Text),
+            any::<bool>().prop_map(Value::Bool),
+            Just(Value::Null),
+            any::<f64>().prop_map(Value::Float),
+        ];
+        leaf.prop_recursive(6, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::vec((inner.clone(), inner.clone()), 0..6)
+                    .prop_map(Value::Map),
+                ((0u64..40), inner).prop_map(|(t, v)| Value::Tag(t, Box::new(v))),
+            ]
+        })
+    }
+
     proptest::proptest! {
         #[test]
         fn random_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
             let _ = decode(&bytes, 1 << 20);
+            let checked = Item::decode(&bytes, 1 << 20);
+            proptest::prop_assert_eq!(checked.err(), decode(&bytes, 1 << 20).err());
+            if let Ok(item) = checked {
+                walk(item);
+            }
+        }
+
+        #[test]
+        fn items_agree_with_decode_on_encoded_values(value in arb_value()) {
+            let bytes = encode(&value);
+            let checked = Item::decode(&bytes, 1 << 20);
+            proptest::prop_assert_eq!(checked.err(), decode(&bytes, 1 << 20).err());
+            if let Ok(item) = checked {
+                walk(item);
+            }
+        }
+
+        #[test]
+        fn items_agree_with_decode_on_damaged_values(
+            value in arb_value(),
+            at in proptest::num::usize::ANY,
+            byte in proptest::num::u8::ANY,
+            cut in proptest::num::usize::ANY,
+        ) {
+            let mut bytes = encode(&value);
+            if !bytes.is_empty() {
+                let at = at % bytes.len();
+                bytes[at] = byte;
+                bytes.truncate(bytes.len() - cut % 2);
+            }
+            let checked = Item::decode(&bytes, 1 << 20);
+            proptest::prop_assert_eq!(checked.err(), decode(&bytes, 1 << 20).err());
+            if let Ok(item) = checked {
+                walk(item);
+            }
         }
     }
 }

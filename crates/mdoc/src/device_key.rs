@@ -1,6 +1,7 @@
 //! The holder's device key as a COSE_Key (RFC 9053 EC2), the form the MSO binds.
 
 use ciborium::Value;
+use edl_cbor::Item;
 use edl_pki::{Curve, PublicKey};
 
 /// Why a COSE_Key is not a device key this platform accepts.
@@ -71,12 +72,7 @@ pub fn from_cose_key(value: &Value) -> Result<PublicKey, DeviceKeyError> {
         return Err(DeviceKeyError::WrongKeyType { kty });
     }
     let crv = int(-1, "crv missing")?;
-    let curve = match crv {
-        CRV_P256 => Curve::P256,
-        CRV_P384 => Curve::P384,
-        CRV_P521 => Curve::P521,
-        other => return Err(DeviceKeyError::UnsupportedCurve { crv: other }),
-    };
+    let curve = curve(crv)?;
     let x = get(-2)
         .and_then(Value::as_bytes)
         .ok_or(DeviceKeyError::Malformed { what: "x missing" })?;
@@ -85,6 +81,21 @@ pub fn from_cose_key(value: &Value) -> Result<PublicKey, DeviceKeyError> {
         .ok_or(DeviceKeyError::Malformed {
             what: "y missing or compressed",
         })?;
+    point(curve, x, y)
+}
+
+/// The curve of a COSE curve identifier.
+fn curve(crv: i64) -> Result<Curve, DeviceKeyError> {
+    match crv {
+        CRV_P256 => Ok(Curve::P256),
+        CRV_P384 => Ok(Curve::P384),
+        CRV_P521 => Ok(Curve::P521),
+        other => Err(DeviceKeyError::UnsupportedCurve { crv: other }),
+    }
+}
+
+/// The public key at uncompressed coordinates `x`, `y`.
+fn point(curve: Curve, x: &[u8], y: &[u8]) -> Result<PublicKey, DeviceKeyError> {
     let half = (curve.point_len() - 1) / 2;
     if x.len() != half || y.len() != half {
         return Err(DeviceKeyError::NotOnCurve);
@@ -96,6 +107,39 @@ pub fn from_cose_key(value: &Value) -> Result<PublicKey, DeviceKeyError> {
     PublicKey::from_sec1(curve, &point).map_err(|_| DeviceKeyError::NotOnCurve)
 }
 
+/// Reads an EC2 COSE_Key in place, as [`from_cose_key`] reads its value.
+pub(crate) fn from_cose_key_item(item: Item<'_>) -> Result<PublicKey, DeviceKeyError> {
+    let Some(entries) = item.as_map() else {
+        return Err(DeviceKeyError::Malformed { what: "not a map" });
+    };
+    let get = |label: i64| {
+        entries
+            .clone()
+            .find(|(k, _)| k.as_i64() == Some(label))
+            .map(|(_, v)| v)
+    };
+    let int = |label: i64, what: &'static str| {
+        get(label)
+            .and_then(|v| v.as_i64())
+            .ok_or(DeviceKeyError::Malformed { what })
+    };
+    let kty = int(1, "kty missing")?;
+    if kty != 2 {
+        return Err(DeviceKeyError::WrongKeyType { kty });
+    }
+    let crv = int(-1, "crv missing")?;
+    let curve = curve(crv)?;
+    let x = get(-2)
+        .and_then(|v| v.as_bytes())
+        .ok_or(DeviceKeyError::Malformed { what: "x missing" })?;
+    let y = get(-3)
+        .and_then(|v| v.as_bytes())
+        .ok_or(DeviceKeyError::Malformed {
+            what: "y missing or compressed",
+        })?;
+    point(curve, x, y)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +149,30 @@ mod tests {
     fn a_key_survives_the_cose_form() {
         let key = InMemorySigner::generate().unwrap().public_key();
         assert_eq!(from_cose_key(&to_cose_key(&key)).unwrap(), key);
+    }
+
+    #[test]
+    fn keys_read_in_place_read_as_values_do() {
+        let key = InMemorySigner::generate().unwrap().public_key();
+        let Value::Map(entries) = to_cose_key(&key) else {
+            unreachable!()
+        };
+        let mut variants = vec![Value::Map(entries.clone()), Value::from(3)];
+        for i in 0..entries.len() {
+            for replacement in [Value::from(8), Value::from(-1), Value::Bytes(vec![4; 32])] {
+                let mut e = entries.clone();
+                e[i].1 = replacement;
+                variants.push(Value::Map(e.clone()));
+            }
+            let mut e = entries.clone();
+            e.remove(i);
+            variants.push(Value::Map(e));
+        }
+        for value in variants {
+            let bytes = edl_cbor::encode(&value);
+            let item = Item::decode(&bytes, 1024).unwrap();
+            assert_eq!(from_cose_key_item(item), from_cose_key(&value), "{value:?}");
+        }
     }
 
     #[test]

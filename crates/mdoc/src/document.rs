@@ -8,9 +8,11 @@
 //! shortest form of every head, writing a structure back gives the input again.
 
 use ciborium::Value;
-use coset::{AsCborValue, CoseMac0, CoseSign1};
+use coset::{AsCborValue, CoseMac0, CoseSign1, Header, HeaderBuilder, ProtectedHeader, iana};
 
-use edl_cbor::{self as cbor, CborError, Map};
+use edl_cbor::{self as cbor, CborError, Item};
+
+use crate::fields::{FieldsError, KnownFields};
 
 /// The DeviceResponse version written.
 pub const DEVICE_RESPONSE_VERSION: &str = "1.0";
@@ -123,45 +125,6 @@ impl IssuerSignedItemBytes {
     fn to_cbor(&self) -> Value {
         cbor::tag24(self.inner.clone())
     }
-
-    fn from_cbor(value: &Value) -> Result<IssuerSignedItemBytes, DecodeError> {
-        let inner = untag24(value, "IssuerSignedItemBytes")?;
-        let mut decoded = cbor::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
-        let fields = Fields::open(
-            &decoded,
-            "IssuerSignedItem",
-            &["digestID", "random", "elementIdentifier", "elementValue"],
-        )?;
-        let digest_id = fields.uint("digestID")?;
-        let random = fields
-            .required("random")?
-            .as_bytes()
-            .ok_or(fields.wrong("random"))?
-            .clone();
-        let element_identifier = fields.text("elementIdentifier")?;
-        fields.required("elementValue")?;
-        // Moved out of the decoded map rather than cloned: the portrait is kilobytes.
-        let element_value = match &mut decoded {
-            Value::Map(entries) => entries
-                .iter_mut()
-                .find(|(k, _)| k.as_text() == Some("elementValue"))
-                .map(|(_, v)| std::mem::replace(v, Value::Null)),
-            _ => None,
-        }
-        .ok_or(DecodeError::Missing {
-            structure: "IssuerSignedItem",
-            field: "elementValue",
-        })?;
-        Ok(IssuerSignedItemBytes {
-            inner: inner.to_vec(),
-            item: IssuerSignedItem {
-                digest_id,
-                random,
-                element_identifier,
-                element_value,
-            },
-        })
-    }
 }
 
 /// The items of one namespace, in the order sent.
@@ -184,7 +147,8 @@ impl IssuerSigned {
 
     /// Reads an encoded IssuerSigned, strictly.
     pub fn from_bytes(bytes: &[u8]) -> Result<IssuerSigned, DecodeError> {
-        IssuerSigned::from_cbor(&cbor::decode(bytes, MAX_DEVICE_RESPONSE_BYTES)?)
+        let item = Item::decode(bytes, MAX_DEVICE_RESPONSE_BYTES)?;
+        IssuerSignedRef::parse(item)?.into_owned()
     }
 
     /// As CBOR.
@@ -210,30 +174,10 @@ impl IssuerSigned {
         Value::Map(map)
     }
 
-    /// Reads IssuerSigned.
+    /// Reads IssuerSigned from a decoded value (its encoding is read as [`IssuerSigned::from_bytes`]
+    /// reads bytes).
     pub fn from_cbor(value: &Value) -> Result<IssuerSigned, DecodeError> {
-        let fields = Fields::open(value, "IssuerSigned", &["nameSpaces", "issuerAuth"])?;
-        let mut namespaces = Vec::new();
-        if let Some(ns) = fields.get("nameSpaces") {
-            let ns = Map::of(ns).ok_or(fields.wrong("nameSpaces"))?;
-            for (name, items) in ns.entries() {
-                let (Value::Text(name), Value::Array(items)) = (name, items) else {
-                    return Err(fields.wrong("nameSpaces"));
-                };
-                let items = items
-                    .iter()
-                    .map(IssuerSignedItemBytes::from_cbor)
-                    .collect::<Result<Vec<_>, _>>()?;
-                namespaces.push((name.clone(), items));
-            }
-        }
-        let auth = fields.required("issuerAuth")?;
-        let issuer_auth = CoseSign1::from_cbor_value(auth.clone())
-            .map_err(|_| DecodeError::Cose { what: "issuerAuth" })?;
-        Ok(IssuerSigned {
-            namespaces,
-            issuer_auth,
-        })
+        IssuerSigned::from_bytes(&cbor::encode(value))
     }
 }
 
@@ -297,37 +241,6 @@ impl DeviceSigned {
             (Value::from("deviceAuth"), Value::Map(vec![auth])),
         ])
     }
-
-    fn from_cbor(value: &Value) -> Result<DeviceSigned, DecodeError> {
-        let fields = Fields::open(value, "DeviceSigned", &["nameSpaces", "deviceAuth"])?;
-        let inner = untag24(fields.required("nameSpaces")?, "DeviceNameSpacesBytes")?;
-        let namespaces = cbor::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
-        if !matches!(namespaces, Value::Map(_)) {
-            return Err(fields.wrong("nameSpaces"));
-        }
-        let auth = Map::of(fields.required("deviceAuth")?).ok_or(fields.wrong("deviceAuth"))?;
-        let device_auth = match (auth.get("deviceSignature"), auth.get("deviceMac")) {
-            (Some(sig), None) => {
-                DeviceAuth::Signature(CoseSign1::from_cbor_value(sig.clone()).map_err(|_| {
-                    DecodeError::Cose {
-                        what: "deviceSignature",
-                    }
-                })?)
-            }
-            (None, Some(mac)) => DeviceAuth::Mac(
-                CoseMac0::from_cbor_value(mac.clone())
-                    .map_err(|_| DecodeError::Cose { what: "deviceMac" })?,
-            ),
-            _ => {
-                return Err(fields.wrong("deviceAuth (exactly one of deviceSignature, deviceMac)"));
-            }
-        };
-        Ok(DeviceSigned {
-            namespaces_inner: inner.to_vec(),
-            namespaces,
-            device_auth,
-        })
-    }
 }
 
 /// One document of a response.
@@ -360,20 +273,6 @@ impl Document {
         }
         Value::Map(map)
     }
-
-    fn from_cbor(value: &Value) -> Result<Document, DecodeError> {
-        let fields = Fields::open(
-            value,
-            "Document",
-            &["docType", "issuerSigned", "deviceSigned", "errors"],
-        )?;
-        Ok(Document {
-            doc_type: fields.text("docType")?,
-            issuer_signed: IssuerSigned::from_cbor(fields.required("issuerSigned")?)?,
-            device_signed: DeviceSigned::from_cbor(fields.required("deviceSigned")?)?,
-            errors: fields.get("errors").cloned(),
-        })
-    }
 }
 
 /// A DeviceResponse.
@@ -402,8 +301,7 @@ impl DeviceResponse {
 
     /// Reads a DeviceResponse, strictly.
     pub fn from_bytes(bytes: &[u8]) -> Result<DeviceResponse, DecodeError> {
-        let value = cbor::decode(bytes, MAX_DEVICE_RESPONSE_BYTES)?;
-        DeviceResponse::from_cbor(&value)
+        DeviceResponseRef::parse(bytes)?.into_owned()
     }
 
     /// As bytes.
@@ -424,57 +322,37 @@ impl DeviceResponse {
         map.push((Value::from("status"), Value::from(self.status)));
         Value::Map(map)
     }
-
-    fn from_cbor(value: &Value) -> Result<DeviceResponse, DecodeError> {
-        let fields = Fields::open(
-            value,
-            "DeviceResponse",
-            &["version", "documents", "documentErrors", "status"],
-        )?;
-        let version = fields.text("version")?;
-        let documents = match fields.get("documents") {
-            None => Vec::new(),
-            Some(Value::Array(docs)) => docs
-                .iter()
-                .map(Document::from_cbor)
-                .collect::<Result<Vec<_>, _>>()?,
-            Some(_) => return Err(fields.wrong("documents")),
-        };
-        Ok(DeviceResponse {
-            version,
-            documents,
-            document_errors: fields.get("documentErrors").cloned(),
-            status: fields.uint("status")?,
-        })
-    }
 }
 
-/// The map of a closed structure (ISO 18013-5 structures define all their fields), read field by
-/// field; every error names the structure and the field.
+// Reading in place. The structures below borrow from the received bytes: the verifier reads a
+// DeviceResponse through them without copying it into the owned structures above (which are
+// built from them, so both accept exactly the same inputs).
+
+/// The fields of a closed structure, each error naming the structure and the field.
 struct Fields<'a> {
-    map: Map<'a>,
+    fields: KnownFields<'a>,
     structure: &'static str,
 }
 
 impl<'a> Fields<'a> {
-    /// `value` as the map of `structure`, refusing any field not in `known`.
+    /// `item` as the map of `structure`, refusing any field not in `known`.
     fn open(
-        value: &'a Value,
+        item: Item<'a>,
         structure: &'static str,
-        known: &[&str],
+        known: &'static [&'static str],
     ) -> Result<Fields<'a>, DecodeError> {
-        let map = Map::of(value).ok_or(DecodeError::WrongType {
-            structure,
-            field: "(map)",
-        })?;
-        if let Some(field) = map.unknown_key(known) {
-            return Err(DecodeError::UnknownField { structure, field });
+        match KnownFields::open(item, known) {
+            Ok(fields) => Ok(Fields { fields, structure }),
+            Err(FieldsError::NotMap) => Err(DecodeError::WrongType {
+                structure,
+                field: "(map)",
+            }),
+            Err(FieldsError::Unknown(field)) => Err(DecodeError::UnknownField { structure, field }),
         }
-        Ok(Fields { map, structure })
     }
 
-    fn get(&self, field: &str) -> Option<&'a Value> {
-        self.map.get(field)
+    fn get(&self, field: &str) -> Option<Item<'a>> {
+        self.fields.get(field)
     }
 
     fn wrong(&self, field: &'static str) -> DecodeError {
@@ -484,35 +362,425 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn required(&self, field: &'static str) -> Result<&'a Value, DecodeError> {
+    fn required(&self, field: &'static str) -> Result<Item<'a>, DecodeError> {
         self.get(field).ok_or(DecodeError::Missing {
             structure: self.structure,
             field,
         })
     }
 
-    fn text(&self, field: &'static str) -> Result<String, DecodeError> {
-        self.required(field)?
-            .as_text()
-            .map(str::to_owned)
-            .ok_or(self.wrong(field))
+    fn text(&self, field: &'static str) -> Result<&'a str, DecodeError> {
+        self.required(field)?.as_text().ok_or(self.wrong(field))
     }
 
     fn uint(&self, field: &'static str) -> Result<u64, DecodeError> {
-        self.required(field)?
-            .as_integer()
-            .and_then(|i| u64::try_from(i).ok())
-            .ok_or(self.wrong(field))
+        self.required(field)?.as_u64().ok_or(self.wrong(field))
     }
 }
 
 /// The byte string under a tag 24.
-pub(crate) fn untag24<'a>(value: &'a Value, what: &'static str) -> Result<&'a [u8], DecodeError> {
-    match value {
-        Value::Tag(24, inner) => match inner.as_ref() {
-            Value::Bytes(b) => Ok(b),
-            _ => Err(DecodeError::NotTagged { what }),
-        },
-        _ => Err(DecodeError::NotTagged { what }),
+fn untag24<'a>(item: Item<'a>, what: &'static str) -> Result<&'a [u8], DecodeError> {
+    item.tagged(24)
+        .and_then(|inner| inner.as_bytes())
+        .ok_or(DecodeError::NotTagged { what })
+}
+
+/// An IssuerSignedItemBytes read in place.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ItemRef<'a> {
+    /// The whole `#6.24(bstr)` as received: what the digest covers.
+    pub(crate) tagged: &'a [u8],
+    /// The encoded IssuerSignedItem inside it.
+    inner: &'a [u8],
+    /// `digestID`.
+    pub(crate) digest_id: u64,
+    /// `random`.
+    random: &'a [u8],
+    /// `elementIdentifier`.
+    pub(crate) element_identifier: &'a str,
+    /// `elementValue`, not decoded.
+    pub(crate) element_value: Item<'a>,
+}
+
+impl<'a> ItemRef<'a> {
+    fn parse(item: Item<'a>) -> Result<ItemRef<'a>, DecodeError> {
+        let inner = untag24(item, "IssuerSignedItemBytes")?;
+        let decoded = Item::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
+        let fields = Fields::open(
+            decoded,
+            "IssuerSignedItem",
+            &["digestID", "random", "elementIdentifier", "elementValue"],
+        )?;
+        let digest_id = fields.uint("digestID")?;
+        let random = fields
+            .required("random")?
+            .as_bytes()
+            .ok_or(fields.wrong("random"))?;
+        let element_identifier = fields.text("elementIdentifier")?;
+        let element_value = fields.required("elementValue")?;
+        Ok(ItemRef {
+            tagged: item.raw(),
+            inner,
+            digest_id,
+            random,
+            element_identifier,
+            element_value,
+        })
+    }
+
+    fn into_owned(self) -> Result<IssuerSignedItemBytes, DecodeError> {
+        Ok(IssuerSignedItemBytes {
+            inner: self.inner.to_vec(),
+            item: IssuerSignedItem {
+                digest_id: self.digest_id,
+                random: self.random.to_vec(),
+                element_identifier: self.element_identifier.to_owned(),
+                element_value: self.element_value.to_value()?,
+            },
+        })
+    }
+}
+
+/// The protected header of a COSE structure: coset's reading of the bytes, which it keeps (they
+/// are what is signed). The one-entry headers this platform and Annex D use are recognised
+/// without decoding.
+fn protected_header(bytes: &[u8]) -> Option<ProtectedHeader> {
+    let alg = match bytes {
+        [0xa1, 0x01, 0x26] => iana::Algorithm::ES256,
+        [0xa1, 0x01, 0x38, 0x22] => iana::Algorithm::ES384,
+        [0xa1, 0x01, 0x38, 0x23] => iana::Algorithm::ES512,
+        [0xa1, 0x01, 0x05] => iana::Algorithm::HMAC_256_256,
+        _ => return ProtectedHeader::from_cbor_bstr(Value::Bytes(bytes.to_vec())).ok(),
+    };
+    Some(ProtectedHeader {
+        original_data: Some(bytes.to_vec()),
+        header: HeaderBuilder::new().algorithm(alg).build(),
+    })
+}
+
+/// A COSE_Sign1 read in place: the headers as coset reads them, payload and signature borrowed.
+#[derive(Debug, Clone)]
+pub(crate) struct Sign1Ref<'a> {
+    /// The protected header (its bytes in `original_data`).
+    pub(crate) protected: ProtectedHeader,
+    /// The protected header's bytes, as signed.
+    pub(crate) protected_bytes: &'a [u8],
+    /// The unprotected header.
+    pub(crate) unprotected: Header,
+    /// The payload (`None`: detached).
+    pub(crate) payload: Option<&'a [u8]>,
+    /// The signature.
+    pub(crate) signature: &'a [u8],
+}
+
+impl<'a> Sign1Ref<'a> {
+    /// Reads a COSE_Sign1, accepting what `coset::CoseSign1::from_cbor_value` accepts.
+    fn parse(item: Item<'a>, what: &'static str) -> Result<Sign1Ref<'a>, DecodeError> {
+        let cose = DecodeError::Cose { what };
+        let mut parts = item.as_array().ok_or(cose.clone())?;
+        if parts.len() != 4 {
+            return Err(cose);
+        }
+        let (Some(protected), Some(unprotected), Some(payload), Some(signature)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(cose);
+        };
+        let signature = signature.as_bytes().ok_or(cose.clone())?;
+        let payload = match payload.as_bytes() {
+            Some(bytes) => Some(bytes),
+            None if payload.is_null() => None,
+            None => return Err(cose),
+        };
+        let unprotected = unprotected
+            .to_value()
+            .ok()
+            .and_then(|v| Header::from_cbor_value(v).ok())
+            .ok_or(cose.clone())?;
+        let protected_bytes = protected.as_bytes().ok_or(cose.clone())?;
+        let protected = protected_header(protected_bytes).ok_or(cose)?;
+        Ok(Sign1Ref {
+            protected,
+            protected_bytes,
+            unprotected,
+            payload,
+            signature,
+        })
+    }
+
+    fn into_owned(self) -> CoseSign1 {
+        CoseSign1 {
+            protected: self.protected,
+            unprotected: self.unprotected,
+            payload: self.payload.map(<[u8]>::to_vec),
+            signature: self.signature.to_vec(),
+        }
+    }
+}
+
+/// The items of one namespace, read in place.
+pub(crate) type NamespaceItemRefs<'a> = (&'a str, Vec<ItemRef<'a>>);
+
+/// IssuerSigned read in place.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerSignedRef<'a> {
+    /// `nameSpaces`, in the order sent.
+    pub(crate) namespaces: Vec<NamespaceItemRefs<'a>>,
+    /// `issuerAuth`.
+    pub(crate) issuer_auth: Sign1Ref<'a>,
+}
+
+impl<'a> IssuerSignedRef<'a> {
+    fn parse(item: Item<'a>) -> Result<IssuerSignedRef<'a>, DecodeError> {
+        let fields = Fields::open(item, "IssuerSigned", &["nameSpaces", "issuerAuth"])?;
+        let mut namespaces = Vec::new();
+        if let Some(ns) = fields.get("nameSpaces") {
+            let ns = ns.as_map().ok_or(fields.wrong("nameSpaces"))?;
+            namespaces.reserve_exact(ns.len());
+            for (name, items) in ns {
+                let (Some(name), Some(items)) = (name.as_text(), items.as_array()) else {
+                    return Err(fields.wrong("nameSpaces"));
+                };
+                let mut read = Vec::with_capacity(items.len());
+                for item in items {
+                    read.push(ItemRef::parse(item)?);
+                }
+                namespaces.push((name, read));
+            }
+        }
+        let auth = fields.required("issuerAuth")?;
+        let issuer_auth = Sign1Ref::parse(auth, "issuerAuth")?;
+        Ok(IssuerSignedRef {
+            namespaces,
+            issuer_auth,
+        })
+    }
+
+    fn into_owned(self) -> Result<IssuerSigned, DecodeError> {
+        let mut namespaces = Vec::with_capacity(self.namespaces.len());
+        for (name, items) in self.namespaces {
+            let items = items
+                .into_iter()
+                .map(ItemRef::into_owned)
+                .collect::<Result<Vec<_>, _>>()?;
+            namespaces.push((name.to_owned(), items));
+        }
+        Ok(IssuerSigned {
+            namespaces,
+            issuer_auth: self.issuer_auth.into_owned(),
+        })
+    }
+}
+
+/// DeviceAuth read in place (a MAC is rare and small: read by coset).
+#[derive(Debug, Clone)]
+pub(crate) enum DeviceAuthRef<'a> {
+    /// `deviceSignature`.
+    Signature(Sign1Ref<'a>),
+    /// `deviceMac`.
+    Mac(CoseMac0),
+}
+
+/// DeviceSigned read in place.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceSignedRef<'a> {
+    /// `DeviceNameSpacesBytes` as received (`#6.24(bstr)`), as signed in DeviceAuthentication.
+    pub(crate) namespaces_tagged: &'a [u8],
+    /// The encoded DeviceNameSpaces inside it.
+    namespaces_inner: &'a [u8],
+    /// The DeviceNameSpaces.
+    namespaces: Item<'a>,
+    /// `deviceAuth`.
+    pub(crate) device_auth: DeviceAuthRef<'a>,
+}
+
+impl<'a> DeviceSignedRef<'a> {
+    fn parse(item: Item<'a>) -> Result<DeviceSignedRef<'a>, DecodeError> {
+        let fields = Fields::open(item, "DeviceSigned", &["nameSpaces", "deviceAuth"])?;
+        let tagged = fields.required("nameSpaces")?;
+        let inner = untag24(tagged, "DeviceNameSpacesBytes")?;
+        let namespaces = Item::decode(inner, MAX_DEVICE_RESPONSE_BYTES)?;
+        if namespaces.as_map().is_none() {
+            return Err(fields.wrong("nameSpaces"));
+        }
+        let auth = fields.required("deviceAuth")?;
+        if auth.as_map().is_none() {
+            return Err(fields.wrong("deviceAuth"));
+        }
+        let device_auth = match (auth.get("deviceSignature"), auth.get("deviceMac")) {
+            (Some(sig), None) => DeviceAuthRef::Signature(Sign1Ref::parse(sig, "deviceSignature")?),
+            (None, Some(mac)) => DeviceAuthRef::Mac(
+                mac.to_value()
+                    .ok()
+                    .and_then(|v| CoseMac0::from_cbor_value(v).ok())
+                    .ok_or(DecodeError::Cose { what: "deviceMac" })?,
+            ),
+            _ => {
+                return Err(fields.wrong("deviceAuth (exactly one of deviceSignature, deviceMac)"));
+            }
+        };
+        Ok(DeviceSignedRef {
+            namespaces_tagged: tagged.raw(),
+            namespaces_inner: inner,
+            namespaces,
+            device_auth,
+        })
+    }
+
+    fn into_owned(self) -> Result<DeviceSigned, DecodeError> {
+        Ok(DeviceSigned {
+            namespaces_inner: self.namespaces_inner.to_vec(),
+            namespaces: self.namespaces.to_value()?,
+            device_auth: match self.device_auth {
+                DeviceAuthRef::Signature(s) => DeviceAuth::Signature(s.into_owned()),
+                DeviceAuthRef::Mac(m) => DeviceAuth::Mac(m),
+            },
+        })
+    }
+}
+
+/// A Document read in place.
+#[derive(Debug, Clone)]
+pub(crate) struct DocumentRef<'a> {
+    /// `docType`.
+    pub(crate) doc_type: &'a str,
+    /// `issuerSigned`.
+    pub(crate) issuer_signed: IssuerSignedRef<'a>,
+    /// `deviceSigned`.
+    pub(crate) device_signed: DeviceSignedRef<'a>,
+    /// `errors`, not decoded.
+    errors: Option<Item<'a>>,
+}
+
+impl<'a> DocumentRef<'a> {
+    fn parse(item: Item<'a>) -> Result<DocumentRef<'a>, DecodeError> {
+        let fields = Fields::open(
+            item,
+            "Document",
+            &["docType", "issuerSigned", "deviceSigned", "errors"],
+        )?;
+        Ok(DocumentRef {
+            doc_type: fields.text("docType")?,
+            issuer_signed: IssuerSignedRef::parse(fields.required("issuerSigned")?)?,
+            device_signed: DeviceSignedRef::parse(fields.required("deviceSigned")?)?,
+            errors: fields.get("errors"),
+        })
+    }
+
+    fn into_owned(self) -> Result<Document, DecodeError> {
+        Ok(Document {
+            doc_type: self.doc_type.to_owned(),
+            issuer_signed: self.issuer_signed.into_owned()?,
+            device_signed: self.device_signed.into_owned()?,
+            errors: self.errors.map(|e| e.to_value()).transpose()?,
+        })
+    }
+}
+
+/// A DeviceResponse read in place: what the verifier works on.
+#[derive(Debug, Clone)]
+pub(crate) struct DeviceResponseRef<'a> {
+    /// `version`.
+    pub(crate) version: &'a str,
+    /// `documents`.
+    pub(crate) documents: Vec<DocumentRef<'a>>,
+    /// `documentErrors`, not decoded.
+    document_errors: Option<Item<'a>>,
+    /// `status`.
+    pub(crate) status: u64,
+}
+
+impl<'a> DeviceResponseRef<'a> {
+    /// Reads a DeviceResponse strictly, in place.
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<DeviceResponseRef<'a>, DecodeError> {
+        let item = Item::decode(bytes, MAX_DEVICE_RESPONSE_BYTES)?;
+        let fields = Fields::open(
+            item,
+            "DeviceResponse",
+            &["version", "documents", "documentErrors", "status"],
+        )?;
+        let version = fields.text("version")?;
+        let documents = match fields.get("documents") {
+            None => Vec::new(),
+            Some(docs) => {
+                let docs = docs.as_array().ok_or(fields.wrong("documents"))?;
+                let mut read = Vec::with_capacity(docs.len());
+                for doc in docs {
+                    read.push(DocumentRef::parse(doc)?);
+                }
+                read
+            }
+        };
+        Ok(DeviceResponseRef {
+            version,
+            documents,
+            document_errors: fields.get("documentErrors"),
+            status: fields.uint("status")?,
+        })
+    }
+
+    fn into_owned(self) -> Result<DeviceResponse, DecodeError> {
+        Ok(DeviceResponse {
+            version: self.version.to_owned(),
+            documents: self
+                .documents
+                .into_iter()
+                .map(DocumentRef::into_owned)
+                .collect::<Result<Vec<_>, _>>()?,
+            document_errors: self.document_errors.map(|e| e.to_value()).transpose()?,
+            status: self.status,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn annex_d_response() -> Vec<u8> {
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/data/iso18013-5-annex-d.json")).unwrap();
+        let hex = vectors["hex"]["device_response"].as_str().unwrap();
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_damaged_response_never_panics_and_what_reads_writes_back(
+            at in proptest::num::usize::ANY,
+            byte in proptest::num::u8::ANY,
+            cut in 0usize..3,
+        ) {
+            let mut bytes = annex_d_response();
+            let at = at % bytes.len();
+            bytes[at] = byte;
+            bytes.truncate(bytes.len() - cut);
+            if let Ok(response) = DeviceResponse::from_bytes(&bytes) {
+                let again = response.to_bytes();
+                let reread = DeviceResponse::from_bytes(&again).unwrap();
+                proptest::prop_assert_eq!(reread.to_bytes(), again);
+            }
+        }
+    }
+
+    #[test]
+    fn the_protected_headers_read_without_decoding_are_what_coset_reads() {
+        for bytes in [
+            &[0xa1, 0x01, 0x26][..],
+            &[0xa1, 0x01, 0x38, 0x22],
+            &[0xa1, 0x01, 0x38, 0x23],
+            &[0xa1, 0x01, 0x05],
+        ] {
+            let coset = ProtectedHeader::from_cbor_bstr(Value::Bytes(bytes.to_vec())).unwrap();
+            assert_eq!(protected_header(bytes), Some(coset), "{bytes:02x?}");
+        }
+        assert_eq!(
+            protected_header(&[0xa1, 0x01, 0x27]),
+            ProtectedHeader::from_cbor_bstr(Value::Bytes(vec![0xa1, 0x01, 0x27])).ok()
+        );
+        assert_eq!(protected_header(&[0xa1, 0x01]), None);
     }
 }

@@ -15,6 +15,7 @@
 pub mod device_key;
 pub mod document;
 pub mod elements;
+mod fields;
 pub mod issue;
 pub mod latin;
 pub mod mso;

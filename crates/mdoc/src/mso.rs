@@ -6,7 +6,8 @@ use edl_pki::PublicKey;
 use time::OffsetDateTime;
 
 use crate::device_key::{self, DeviceKeyError};
-use edl_cbor::{self as cbor, Map};
+use crate::fields::{FieldsError, KnownFields};
+use edl_cbor::{self as cbor, Item};
 
 /// The MSO version written.
 pub const MSO_VERSION: &str = "1.0";
@@ -252,36 +253,97 @@ impl MobileSecurityObject {
 
     /// Reads `MobileSecurityObjectBytes` (the issuerAuth payload).
     pub fn from_tagged_bytes(bytes: &[u8]) -> Result<MobileSecurityObject, MsoError> {
-        let outer = cbor::decode(bytes, MAX_MSO_BYTES)?;
-        let Value::Tag(24, inner) = outer else {
-            return Err(MsoError::NotTagged);
-        };
-        let Value::Bytes(inner) = *inner else {
-            return Err(MsoError::NotTagged);
-        };
-        let value = cbor::decode(&inner, MAX_MSO_BYTES)?;
-        MobileSecurityObject::from_cbor(&value)
+        MsoRef::from_tagged_bytes(bytes)?.into_owned()
+    }
+
+    /// Reads an MSO map from a decoded value (its encoding is read as the payload's is).
+    pub fn from_cbor(value: &Value) -> Result<MobileSecurityObject, MsoError> {
+        let bytes = cbor::encode(value);
+        MsoRef::parse(Item::decode(&bytes, usize::MAX)?)?.into_owned()
+    }
+}
+
+/// A status reference read in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct StatusRef<'a> {
+    /// The credential's index in the list.
+    pub(crate) idx: u64,
+    /// Where the list is published.
+    pub(crate) uri: &'a str,
+}
+
+/// The digests of one namespace read in place, in the order they appear.
+pub(crate) type DigestIdRefs<'a> = Vec<(u64, &'a [u8])>;
+
+/// An MSO read in place: what the verifier works on.
+#[derive(Debug)]
+pub(crate) struct MsoRef<'a> {
+    version: &'a str,
+    /// `digestAlgorithm` as written.
+    pub(crate) digest_algorithm: &'a str,
+    value_digests: Vec<(&'a str, DigestIdRefs<'a>)>,
+    /// `deviceKeyInfo.deviceKey`, checked.
+    pub(crate) device_key: Result<PublicKey, DeviceKeyError>,
+    device_key_value: Item<'a>,
+    device_key_info: Item<'a>,
+    /// `docType`.
+    pub(crate) doc_type: &'a str,
+    /// `validityInfo`.
+    pub(crate) validity: ValidityInfo,
+    /// `status.status_list`, when present.
+    pub(crate) status: Option<StatusRef<'a>>,
+    status_value: Option<Item<'a>>,
+}
+
+impl<'a> MsoRef<'a> {
+    /// Reads `MobileSecurityObjectBytes` in place.
+    pub(crate) fn from_tagged_bytes(bytes: &'a [u8]) -> Result<MsoRef<'a>, MsoError> {
+        let outer = Item::decode(bytes, MAX_MSO_BYTES)?;
+        let inner = outer
+            .tagged(24)
+            .and_then(|i| i.as_bytes())
+            .ok_or(MsoError::NotTagged)?;
+        MsoRef::parse(Item::decode(inner, MAX_MSO_BYTES)?)
+    }
+
+    /// The digest for `(namespace, digest_id)`.
+    pub(crate) fn digest(&self, namespace: &str, digest_id: u64) -> Option<&'a [u8]> {
+        self.value_digests
+            .iter()
+            .find(|(ns, _)| *ns == namespace)
+            .and_then(|(_, ids)| ids.iter().find(|(id, _)| *id == digest_id))
+            .map(|(_, d)| *d)
+    }
+
+    /// The digest algorithm, if supported.
+    pub(crate) fn digest_algorithm(&self) -> Option<DigestAlgorithm> {
+        DigestAlgorithm::from_name(self.digest_algorithm)
     }
 
     /// Reads an MSO map.
-    pub fn from_cbor(value: &Value) -> Result<MobileSecurityObject, MsoError> {
-        let map = Map::of(value).ok_or(MsoError::WrongType {
-            field: "MobileSecurityObject",
-        })?;
-        if let Some(field) = map.unknown_key(&[
-            "version",
-            "digestAlgorithm",
-            "valueDigests",
-            "deviceKeyInfo",
-            "docType",
-            "validityInfo",
-            "status",
-        ]) {
-            return Err(MsoError::UnknownField { field });
-        }
+    fn parse(item: Item<'a>) -> Result<MsoRef<'a>, MsoError> {
+        let map = match KnownFields::open(
+            item,
+            &[
+                "version",
+                "digestAlgorithm",
+                "valueDigests",
+                "deviceKeyInfo",
+                "docType",
+                "validityInfo",
+                "status",
+            ],
+        ) {
+            Ok(map) => map,
+            Err(FieldsError::NotMap) => {
+                return Err(MsoError::WrongType {
+                    field: "MobileSecurityObject",
+                });
+            }
+            Err(FieldsError::Unknown(field)) => return Err(MsoError::UnknownField { field }),
+        };
         let text = |field: &'static str| match map.get(field) {
-            Some(Value::Text(t)) => Ok(t.clone()),
-            Some(_) => Err(MsoError::WrongType { field }),
+            Some(v) => v.as_text().ok_or(MsoError::WrongType { field }),
             None => Err(MsoError::Missing { field }),
         };
         let version = text("version")?;
@@ -294,58 +356,54 @@ impl MobileSecurityObject {
         let wrong_digests = MsoError::WrongType {
             field: "valueDigests",
         };
-        let digests = Map::of(digests).ok_or(wrong_digests.clone())?;
-        let mut value_digests = Vec::with_capacity(digests.entries().len());
-        for (ns, ids) in digests.entries() {
-            let (Value::Text(ns), Some(ids)) = (ns, Map::of(ids)) else {
+        let digests = digests.as_map().ok_or(wrong_digests.clone())?;
+        let mut value_digests = Vec::with_capacity(digests.len());
+        for (ns, ids) in digests {
+            let (Some(ns), Some(ids)) = (ns.as_text(), ids.as_map()) else {
                 return Err(wrong_digests);
             };
-            let mut read = Vec::with_capacity(ids.entries().len());
-            for (id, digest) in ids.entries() {
-                let id = id
-                    .as_integer()
-                    .and_then(|i| u64::try_from(i).ok())
-                    .filter(|i| *i < 1 << 31);
-                let (Some(id), Value::Bytes(digest)) = (id, digest) else {
+            let mut read = Vec::with_capacity(ids.len());
+            for (id, digest) in ids {
+                let id = id.as_u64().filter(|i| *i < 1 << 31);
+                let (Some(id), Some(digest)) = (id, digest.as_bytes()) else {
                     return Err(wrong_digests);
                 };
-                read.push((id, digest.clone()));
+                read.push((id, digest));
             }
-            value_digests.push((ns.clone(), read));
+            value_digests.push((ns, read));
         }
 
         let key_info = map.get("deviceKeyInfo").ok_or(MsoError::Missing {
             field: "deviceKeyInfo",
         })?;
-        let key_info = Map::of(key_info).ok_or(MsoError::WrongType {
-            field: "deviceKeyInfo",
-        })?;
+        if key_info.as_map().is_none() {
+            return Err(MsoError::WrongType {
+                field: "deviceKeyInfo",
+            });
+        }
         let device_key_value = key_info
             .get("deviceKey")
-            .ok_or(MsoError::Missing { field: "deviceKey" })?
-            .clone();
-        let device_key = device_key::from_cose_key(&device_key_value);
-        let device_key_info_rest = key_info
-            .entries()
-            .iter()
-            .filter(|(k, _)| !matches!(k, Value::Text(t) if t == "deviceKey"))
-            .cloned()
-            .collect();
+            .ok_or(MsoError::Missing { field: "deviceKey" })?;
+        let device_key = device_key::from_cose_key_item(device_key_value);
 
         let validity = map.get("validityInfo").ok_or(MsoError::Missing {
             field: "validityInfo",
         })?;
-        let validity = Map::of(validity).ok_or(MsoError::WrongType {
-            field: "validityInfo",
-        })?;
-        if let Some(field) =
-            validity.unknown_key(&["signed", "validFrom", "validUntil", "expectedUpdate"])
-        {
-            return Err(MsoError::UnknownField { field });
-        }
+        let validity = match KnownFields::open(
+            validity,
+            &["signed", "validFrom", "validUntil", "expectedUpdate"],
+        ) {
+            Ok(v) => v,
+            Err(FieldsError::NotMap) => {
+                return Err(MsoError::WrongType {
+                    field: "validityInfo",
+                });
+            }
+            Err(FieldsError::Unknown(field)) => return Err(MsoError::UnknownField { field }),
+        };
         let date = |field: &'static str| {
             let v = validity.get(field).ok_or(MsoError::Missing { field })?;
-            cbor::parse_tdate(v).ok_or(MsoError::WrongType { field })
+            v.as_tdate().ok_or(MsoError::WrongType { field })
         };
         let validity = ValidityInfo {
             signed: date("signed")?,
@@ -357,23 +415,55 @@ impl MobileSecurityObject {
             },
         };
 
-        let status_value = map.get("status").cloned();
-        let status = match &status_value {
+        let status_value = map.get("status");
+        let status = match status_value {
             None => None,
-            Some(v) => status_from_cbor(v)?,
+            Some(v) => status_from_item(v)?,
         };
 
-        Ok(MobileSecurityObject {
+        Ok(MsoRef {
             version,
             digest_algorithm,
             value_digests,
             device_key,
             device_key_value,
-            device_key_info_rest,
+            device_key_info: key_info,
             doc_type,
             validity,
             status,
             status_value,
+        })
+    }
+
+    /// The owned MSO, with the parts it keeps as received decoded to values.
+    fn into_owned(self) -> Result<MobileSecurityObject, MsoError> {
+        let mut device_key_info_rest = Vec::new();
+        for (k, v) in self.device_key_info.as_map().into_iter().flatten() {
+            if !k.is_text("deviceKey") {
+                device_key_info_rest.push((k.to_value()?, v.to_value()?));
+            }
+        }
+        Ok(MobileSecurityObject {
+            version: self.version.to_owned(),
+            digest_algorithm: self.digest_algorithm.to_owned(),
+            value_digests: self
+                .value_digests
+                .into_iter()
+                .map(|(ns, ids)| {
+                    let ids = ids.into_iter().map(|(id, d)| (id, d.to_vec())).collect();
+                    (ns.to_owned(), ids)
+                })
+                .collect(),
+            device_key: self.device_key,
+            device_key_value: self.device_key_value.to_value()?,
+            device_key_info_rest,
+            doc_type: self.doc_type.to_owned(),
+            validity: self.validity,
+            status: self.status.map(|s| StatusReference {
+                idx: s.idx,
+                uri: s.uri.to_owned(),
+            }),
+            status_value: self.status_value.map(|v| v.to_value()).transpose()?,
         })
     }
 }
@@ -388,23 +478,21 @@ fn status_to_cbor(status: &StatusReference) -> Value {
     )])
 }
 
-fn status_from_cbor(value: &Value) -> Result<Option<StatusReference>, MsoError> {
+fn status_from_item(item: Item<'_>) -> Result<Option<StatusRef<'_>>, MsoError> {
     let wrong = MsoError::WrongType { field: "status" };
-    let map = Map::of(value).ok_or(wrong.clone())?;
-    let Some(list) = map.get("status_list") else {
+    if item.as_map().is_none() {
+        return Err(wrong);
+    }
+    let Some(list) = item.get("status_list") else {
         return Ok(None);
     };
-    let list = Map::of(list).ok_or(wrong.clone())?;
+    if list.as_map().is_none() {
+        return Err(wrong);
+    }
     let idx = list
         .get("idx")
-        .and_then(Value::as_integer)
-        .and_then(|i| u64::try_from(i).ok())
+        .and_then(|i| i.as_u64())
         .ok_or(wrong.clone())?;
-    let Some(Value::Text(uri)) = list.get("uri") else {
-        return Err(wrong);
-    };
-    Ok(Some(StatusReference {
-        idx,
-        uri: uri.clone(),
-    }))
+    let uri = list.get("uri").and_then(|u| u.as_text()).ok_or(wrong)?;
+    Ok(Some(StatusRef { idx, uri }))
 }

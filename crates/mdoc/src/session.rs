@@ -5,7 +5,9 @@ use aws_lc_rs::{agreement, digest, hkdf};
 use ciborium::Value;
 use edl_pki::{Curve, PublicKey};
 
-use crate::document::{DecodeError, untag24};
+use edl_cbor::{Item, Writer};
+
+use crate::document::DecodeError;
 
 /// The largest SessionTranscript read (Annex D's, with NFC handover messages, is 582 bytes).
 pub const MAX_SESSION_TRANSCRIPT_BYTES: usize = 64 * 1024;
@@ -21,14 +23,18 @@ impl SessionTranscript {
     /// Reads SessionTranscriptBytes (`#6.24(bstr .cbor SessionTranscript)`) or, when the input
     /// does not start with tag 24, a bare SessionTranscript array.
     pub fn from_bytes(bytes: &[u8]) -> Result<SessionTranscript, DecodeError> {
-        let value = edl_cbor::decode(bytes, MAX_SESSION_TRANSCRIPT_BYTES)?;
-        let inner = match &value {
-            Value::Tag(24, _) => untag24(&value, "SessionTranscriptBytes")?.to_vec(),
-            _ => bytes.to_vec(),
+        let value = Item::decode(bytes, MAX_SESSION_TRANSCRIPT_BYTES)?;
+        let inner = match value.as_tag() {
+            Some((24, tagged)) => tagged.as_bytes().ok_or(DecodeError::NotTagged {
+                what: "SessionTranscriptBytes",
+            })?,
+            _ => bytes,
         };
-        let transcript = edl_cbor::decode(&inner, MAX_SESSION_TRANSCRIPT_BYTES)?;
-        match transcript {
-            Value::Array(items) if items.len() == 3 => Ok(SessionTranscript { inner }),
+        let transcript = Item::decode(inner, MAX_SESSION_TRANSCRIPT_BYTES)?;
+        match transcript.as_array() {
+            Some(items) if items.len() == 3 => Ok(SessionTranscript {
+                inner: inner.to_vec(),
+            }),
             _ => Err(DecodeError::WrongType {
                 structure: "SessionTranscript",
                 field: "(array of 3)",
@@ -83,12 +89,18 @@ pub fn device_authentication_bytes(
     doc_type: &str,
     device_namespaces_bytes: &[u8],
 ) -> Vec<u8> {
-    let mut array = vec![0x84];
-    array.extend(edl_cbor::encode(&Value::from("DeviceAuthentication")));
-    array.extend_from_slice(&transcript.inner);
-    array.extend(edl_cbor::encode(&Value::from(doc_type)));
-    array.extend_from_slice(device_namespaces_bytes);
-    edl_cbor::encode(&edl_cbor::tag24(array))
+    let mut array = Writer::with_capacity(
+        32 + transcript.inner.len() + doc_type.len() + device_namespaces_bytes.len(),
+    );
+    array
+        .array(4)
+        .text("DeviceAuthentication")
+        .raw(&transcript.inner)
+        .text(doc_type)
+        .raw(device_namespaces_bytes);
+    let mut tagged = Writer::with_capacity(array.len() + 11);
+    tagged.tag24(array.as_bytes());
+    tagged.into_bytes()
 }
 
 /// A reader's ephemeral private key (P-256 scalar), needed to check a `deviceMac`.

@@ -2,10 +2,10 @@
 //! report that lists every check with its own outcome. The validation time is a parameter.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ciborium::Value;
-use coset::{CoseSign1, Label, iana};
+use coset::{Header, Label, iana};
 use edl_pki::{
     CertificateDer, ChainReport, Curve, PublicKey, SignerFacts, TrustAnchor,
     validate_document_signer,
@@ -13,9 +13,9 @@ use edl_pki::{
 use edl_status_list::{CredentialStatus, VerifiedStatusList};
 use time::OffsetDateTime;
 
-use crate::document::{DeviceAuth, DeviceResponse, Document, IssuerSignedItemBytes};
+use crate::document::{DeviceAuthRef, DeviceResponseRef, DocumentRef, ItemRef, Sign1Ref};
 use crate::elements::{CN_NAMESPACE, ISO_NAMESPACE, MDL_DOC_TYPE};
-use crate::mso::{MobileSecurityObject, ValidityInfo};
+use crate::mso::{MsoRef, StatusRef, ValidityInfo};
 use crate::session::{ReaderKey, SessionTranscript, device_authentication_bytes, e_mac_key};
 
 /// COSE header label of x5chain (RFC 9360).
@@ -170,7 +170,7 @@ pub struct VerifyInput<'a> {
 /// A chain judged valid, with the window during which that judgement holds.
 #[derive(Debug, Clone)]
 struct CachedChain {
-    report: ChainReport,
+    report: Arc<ChainReport>,
     from: OffsetDateTime,
     until: OffsetDateTime,
 }
@@ -200,19 +200,29 @@ impl Verifier {
         &self.anchors
     }
 
-    fn chain_report(&self, chain: &[CertificateDer], at: OffsetDateTime) -> ChainReport {
-        let key: Vec<u8> = chain
-            .iter()
-            .flat_map(|c| c.as_bytes().iter().copied())
-            .collect();
+    fn chain_report(&self, chain: &[&[u8]], at: OffsetDateTime) -> Arc<ChainReport> {
+        // The cache key is the chain's certificates end to end (a one-certificate chain, the
+        // usual x5chain, is its own key: nothing is copied to look it up).
+        let joined: Vec<u8>;
+        let key: &[u8] = match chain {
+            [one] => one,
+            _ => {
+                joined = chain.concat();
+                &joined
+            }
+        };
         if let Ok(cache) = self.chains.lock()
-            && let Some(hit) = cache.get(&key)
+            && let Some(hit) = cache.get(key)
             && hit.from <= at
             && at <= hit.until
         {
-            return hit.report.clone();
+            return Arc::clone(&hit.report);
         }
-        let report = validate_document_signer(chain, &self.anchors, at);
+        let certificates: Vec<CertificateDer> = chain
+            .iter()
+            .map(|c| CertificateDer::new(c.to_vec()))
+            .collect();
+        let report = Arc::new(validate_document_signer(&certificates, &self.anchors, at));
         if report.is_valid()
             && let (Some(signer), Some(iaca)) = (report.signer(), report.trusted_iaca())
             && let Some(anchor) = self.anchors.get(iaca)
@@ -222,9 +232,9 @@ impl Verifier {
                 cache.clear();
             }
             cache.insert(
-                key,
+                key.to_vec(),
                 CachedChain {
-                    report: report.clone(),
+                    report: Arc::clone(&report),
                     from: signer.not_before.max(anchor.not_before()),
                     until: signer.not_after.min(anchor.not_after()),
                 },
@@ -236,13 +246,14 @@ impl Verifier {
     /// Verifies a DeviceResponse holding one mDL document.
     pub fn verify(&self, input: &VerifyInput<'_>) -> VerificationReport {
         let mut run = Run {
-            checks: Vec::new(),
+            // Room for the checks of a full mDL (about 20, the certificate's, one per element).
+            checks: Vec::with_capacity(64),
             report: VerificationReport {
                 checks: Vec::new(),
                 validated_at: input.at,
                 doc_type: None,
                 validity: None,
-                disclosed: Vec::new(),
+                disclosed: Vec::with_capacity(32),
                 status: StatusFinding::NotReferenced,
                 signer: None,
                 device_auth: None,
@@ -295,7 +306,7 @@ impl Run {
     }
 
     fn verify(&mut self, verifier: &Verifier, input: &VerifyInput<'_>) {
-        let response = match DeviceResponse::from_bytes(input.device_response) {
+        let response = match DeviceResponseRef::parse(input.device_response) {
             Ok(r) => {
                 self.push("cbor_structure", Outcome::Passed);
                 r
@@ -334,9 +345,9 @@ impl Run {
         &mut self,
         verifier: &Verifier,
         input: &VerifyInput<'_>,
-        document: &Document,
+        document: &DocumentRef<'_>,
     ) {
-        self.report.doc_type = Some(document.doc_type.clone());
+        self.report.doc_type = Some(document.doc_type.to_owned());
         self.push(
             "doc_type",
             Outcome::of(if document.doc_type == MDL_DOC_TYPE {
@@ -349,7 +360,7 @@ impl Run {
         let issuer_auth = &document.issuer_signed.issuer_auth;
         self.push(
             "issuer_auth_header",
-            Outcome::of(check_issuer_auth_header(issuer_auth)),
+            Outcome::of(check_issuer_auth_header(&issuer_auth.protected.header)),
         );
 
         // The signer certificate and its chain.
@@ -365,7 +376,7 @@ impl Run {
             Some(chain) => {
                 let report = verifier.chain_report(chain, input.at);
                 for r in report.results() {
-                    let name = format!("certificate.{}.{}", r.role.as_str(), r.check.as_str());
+                    let name = join(&["certificate.", r.role.as_str(), ".", r.check.as_str()]);
                     let outcome = match r.outcome {
                         edl_pki::Outcome::Passed => Outcome::Passed,
                         edl_pki::Outcome::Failed(why) => Outcome::Failed(why.to_string()),
@@ -384,8 +395,14 @@ impl Run {
         let signature = match &signer {
             None => Outcome::NotChecked("the signer certificate does not decode"),
             Some(s) => Outcome::of(
-                issuer_auth
-                    .verify_signature(b"", |sig, data| s.public_key.verify(data, sig))
+                s.public_key
+                    .verify(
+                        &sig_structure(
+                            issuer_auth.protected_bytes,
+                            issuer_auth.payload.unwrap_or_default(),
+                        ),
+                        issuer_auth.signature,
+                    )
                     .map_err(|_| {
                         "the issuer signature does not verify with the document signer's key"
                             .to_owned()
@@ -395,11 +412,7 @@ impl Run {
         self.push("issuer_signature", signature);
 
         // The MSO.
-        let mso = match issuer_auth
-            .payload
-            .as_deref()
-            .map(MobileSecurityObject::from_tagged_bytes)
-        {
+        let mso = match issuer_auth.payload.map(MsoRef::from_tagged_bytes) {
             Some(Ok(mso)) => {
                 self.push("mso_structure", Outcome::Passed);
                 mso
@@ -478,10 +491,8 @@ impl Run {
                 for (namespace, items) in &document.issuer_signed.namespaces {
                     for item in items {
                         let outcome = self.check_item(&mso, algorithm, namespace, item, &mut seen);
-                        let name = format!(
-                            "element_digest.{namespace}.{}",
-                            item.item().element_identifier
-                        );
+                        let name =
+                            join(&["element_digest.", namespace, ".", item.element_identifier]);
                         self.push(name, outcome);
                     }
                 }
@@ -518,14 +529,14 @@ impl Run {
             }
         };
         let auth = match (&document.device_signed.device_auth, device_key) {
-            (DeviceAuth::Signature(sign1), key) => {
+            (DeviceAuthRef::Signature(sign1), key) => {
                 self.report.device_auth = Some("signature");
                 match key {
                     None => Outcome::NotChecked("the MSO's device key is unusable"),
                     Some(key) => Outcome::of(verify_device_signature(sign1, key, input, document)),
                 }
             }
-            (DeviceAuth::Mac(mac), key) => {
+            (DeviceAuthRef::Mac(mac), key) => {
                 self.report.device_auth = Some("mac");
                 match (key, input.reader_key) {
                     (None, _) => Outcome::NotChecked("the MSO's device key is unusable"),
@@ -541,20 +552,20 @@ impl Run {
         self.push("device_authentication", auth);
 
         // Status.
-        let (finding, outcome) = status(&mso, input);
+        let (finding, outcome) = status(mso.status, input);
         self.report.status = finding;
         self.push("status", outcome);
     }
 
     fn check_item<'a>(
         &mut self,
-        mso: &MobileSecurityObject,
+        mso: &MsoRef<'_>,
         algorithm: crate::mso::DigestAlgorithm,
         namespace: &'a str,
-        item: &IssuerSignedItemBytes,
+        item: &ItemRef<'_>,
         seen: &mut Vec<(&'a str, u64)>,
     ) -> Outcome {
-        let id = item.item().digest_id;
+        let id = item.digest_id;
         if seen.contains(&(namespace, id)) {
             return Outcome::Failed(format!("digest ID {id} is used twice"));
         }
@@ -562,14 +573,16 @@ impl Run {
         let Some(expected) = mso.digest(namespace, id) else {
             return Outcome::Failed(format!("the MSO has no digest {id} in this namespace"));
         };
-        let inner = item.inner_bytes();
-        if !algorithm.matches(&[&edl_cbor::tag24_head(inner.len()), inner], expected) {
+        if !algorithm.matches(&[item.tagged], expected) {
             return Outcome::Failed("the element's digest does not match the MSO".into());
         }
+        let Ok(value) = item.element_value.to_value() else {
+            return Outcome::Failed("the element's value does not decode".into());
+        };
         self.report.disclosed.push(DisclosedElement {
             namespace: namespace.to_owned(),
-            identifier: item.item().element_identifier.clone(),
-            value: item.item().element_value.clone(),
+            identifier: item.element_identifier.to_owned(),
+            value,
         });
         Outcome::Passed
     }
@@ -585,7 +598,7 @@ impl Run {
             .disclosed
             .iter()
             .find(|d| d.namespace == ISO_NAMESPACE && d.identifier == identifier)
-            .map(|d| d.value.clone());
+            .map(|d| &d.value);
         let outcome = match (disclosed, signer) {
             (None, _) => Outcome::NotApplicable("not disclosed"),
             (Some(_), None) => Outcome::NotChecked("the signer certificate does not decode"),
@@ -619,8 +632,7 @@ impl Run {
 
 /// `issuerAuth`'s protected header must hold only `alg` (ES256, ES384 or ES512): strict
 /// verifiers refuse anything else there (MDOC.md §5).
-fn check_issuer_auth_header(sign1: &CoseSign1) -> Result<(), String> {
-    let header = &sign1.protected.header;
+fn check_issuer_auth_header(header: &Header) -> Result<(), String> {
     let only_alg = header.key_id.is_empty()
         && header.content_type.is_none()
         && header.crit.is_empty()
@@ -640,7 +652,8 @@ fn check_issuer_auth_header(sign1: &CoseSign1) -> Result<(), String> {
     }
 }
 
-fn x5chain(sign1: &CoseSign1) -> Option<Vec<CertificateDer>> {
+/// The certificates of the x5chain header (unprotected, or else protected), signer first.
+fn x5chain<'a>(sign1: &'a Sign1Ref<'_>) -> Option<Vec<&'a [u8]>> {
     let value = sign1
         .unprotected
         .rest
@@ -649,20 +662,41 @@ fn x5chain(sign1: &CoseSign1) -> Option<Vec<CertificateDer>> {
         .find(|(label, _)| *label == Label::Int(X5CHAIN))
         .map(|(_, v)| v)?;
     match value {
-        Value::Bytes(b) => Some(vec![CertificateDer::new(b.clone())]),
+        Value::Bytes(b) => Some(vec![b.as_slice()]),
         Value::Array(items) if !items.is_empty() => items
             .iter()
-            .map(|v| v.as_bytes().map(|b| CertificateDer::new(b.clone())))
+            .map(|v| v.as_bytes().map(Vec::as_slice))
             .collect(),
         _ => None,
     }
 }
 
+/// The COSE `Sig_structure` of a COSE_Sign1 with an empty external AAD, as coset writes it from
+/// the protected header's received bytes: `["Signature1", protected, h'', payload]`.
+fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut w = edl_cbor::Writer::with_capacity(32 + protected.len() + payload.len());
+    w.array(4)
+        .text("Signature1")
+        .bytes(protected)
+        .bytes(&[])
+        .bytes(payload);
+    w.into_bytes()
+}
+
+/// The pieces end to end, in one allocation.
+fn join(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
+}
+
 fn verify_device_signature(
-    sign1: &CoseSign1,
+    sign1: &Sign1Ref<'_>,
     key: &PublicKey,
     input: &VerifyInput<'_>,
-    document: &Document,
+    document: &DocumentRef<'_>,
 ) -> Result<(), String> {
     let alg = &sign1.protected.header.alg;
     let expected = match key.curve() {
@@ -678,15 +712,16 @@ fn verify_device_signature(
     }
     let payload = device_authentication_bytes(
         input.session_transcript,
-        &document.doc_type,
-        &document.device_signed.namespaces_bytes(),
+        document.doc_type,
+        document.device_signed.namespaces_tagged,
     );
-    sign1
-        .verify_detached_signature(&payload, b"", |sig, data| key.verify(data, sig))
-        .map_err(|_| {
-            "the device signature does not verify with the MSO's device key over this session"
-                .into()
-        })
+    key.verify(
+        &sig_structure(sign1.protected_bytes, &payload),
+        sign1.signature,
+    )
+    .map_err(|_| {
+        "the device signature does not verify with the MSO's device key over this session".into()
+    })
 }
 
 fn verify_device_mac(
@@ -694,7 +729,7 @@ fn verify_device_mac(
     key: &PublicKey,
     reader: &ReaderKey,
     input: &VerifyInput<'_>,
-    document: &Document,
+    document: &DocumentRef<'_>,
 ) -> Result<(), String> {
     if mac.protected.header.alg != Some(coset::Algorithm::Assigned(iana::Algorithm::HMAC_256_256)) {
         return Err("the device MAC's algorithm is not HMAC 256/256".into());
@@ -705,8 +740,8 @@ fn verify_device_mac(
     let mac_key = e_mac_key(reader, key, input.session_transcript).map_err(|e| e.to_string())?;
     let payload = device_authentication_bytes(
         input.session_transcript,
-        &document.doc_type,
-        &document.device_signed.namespaces_bytes(),
+        document.doc_type,
+        document.device_signed.namespaces_tagged,
     );
     let data = coset::mac_structure_data(
         coset::MacContext::CoseMac0,
@@ -719,8 +754,8 @@ fn verify_device_mac(
         .map_err(|_| "the device MAC does not verify with the key agreed for this session".into())
 }
 
-fn status(mso: &MobileSecurityObject, input: &VerifyInput<'_>) -> (StatusFinding, Outcome) {
-    let Some(reference) = &mso.status else {
+fn status(reference: Option<StatusRef<'_>>, input: &VerifyInput<'_>) -> (StatusFinding, Outcome) {
+    let Some(reference) = reference else {
         return (
             StatusFinding::NotReferenced,
             Outcome::NotApplicable("the MSO carries no status reference"),
