@@ -14,7 +14,7 @@ mod item;
 mod write;
 
 pub use item::{Entries, Item, Items};
-pub use write::Writer;
+pub use write::{Writer, head_len};
 
 use ciborium::Value;
 use time::OffsetDateTime;
@@ -568,6 +568,7 @@ mod tests {
         let leaf = prop_oneof![
             any::<u64>().prop_map(Value::from),
             any::<i64>().prop_map(Value::from),
+            any::<i128>().prop_map(Value::from),
             proptest::collection::vec(any::<u8>(), 0..40).prop_map(Value::Bytes),
             ".{0,12}".prop_map(Value::Text),
             any::<bool>().prop_map(Value::Bool),
@@ -592,6 +593,18 @@ mod tests {
             proptest::prop_assert_eq!(checked.err(), decode(&bytes, 1 << 20).err());
             if let Ok(item) = checked {
                 walk(item);
+            }
+        }
+
+        #[test]
+        fn the_writer_writes_values_as_the_encoder_does(value in arb_value()) {
+            let mut w = Writer::default();
+            w.value(&value);
+            proptest::prop_assert_eq!(w.as_bytes(), &encode(&value)[..]);
+            for n in [0u64, 23, 24, 255, 256, 65535, 65536, 1 << 32, u64::MAX] {
+                let mut w = Writer::default();
+                w.uint(n);
+                proptest::prop_assert_eq!(head_len(n), w.len());
             }
         }
 

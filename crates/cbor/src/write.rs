@@ -34,6 +34,11 @@ impl Writer {
         self.out.len()
     }
 
+    /// Forgets what was written, keeping the room.
+    pub fn clear(&mut self) {
+        self.out.clear();
+    }
+
     /// Whether nothing is written yet.
     pub fn is_empty(&self) -> bool {
         self.out.is_empty()
@@ -127,8 +132,43 @@ impl Writer {
         self.tag(24).bytes(encoded)
     }
 
-    /// A [`Value`], as [`crate::encode`] writes it.
+    /// A [`Value`], as [`crate::encode`] writes it (floats and integers beyond 64 bits through
+    /// ciborium itself, the rest directly).
     pub fn value(&mut self, value: &Value) -> &mut Writer {
+        match value {
+            Value::Integer(i) => {
+                let n = i128::from(*i);
+                match (u64::try_from(n), u64::try_from(-1 - n)) {
+                    (Ok(n), _) => self.head(0, n),
+                    (_, Ok(m)) => self.head(1, m),
+                    _ => self.ciborium(value),
+                }
+            }
+            Value::Bytes(b) => self.bytes(b),
+            Value::Text(t) => self.text(t),
+            Value::Array(items) => {
+                self.array(items.len());
+                for item in items {
+                    self.value(item);
+                }
+                self
+            }
+            Value::Map(entries) => {
+                self.map(entries.len());
+                for (k, v) in entries {
+                    self.value(k).value(v);
+                }
+                self
+            }
+            Value::Tag(tag, inner) => self.tag(*tag).value(inner),
+            Value::Bool(b) => self.bool(*b),
+            Value::Null => self.null(),
+            _ => self.ciborium(value),
+        }
+    }
+
+    /// A value through ciborium's encoder.
+    fn ciborium(&mut self, value: &Value) -> &mut Writer {
         // ciborium only fails on writer errors; a Vec never fails.
         let _ = ciborium::into_writer(value, &mut self.out);
         self
@@ -165,6 +205,17 @@ impl Writer {
         self.tag(1004).head(3, 10);
         self.out.extend_from_slice(&text);
         self
+    }
+}
+
+/// How many bytes the head of an item with this argument takes.
+pub fn head_len(argument: u64) -> usize {
+    match argument {
+        0..=23 => 1,
+        24..=0xff => 2,
+        0x100..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
     }
 }
 

@@ -7,10 +7,12 @@
 //! namespaces over their received bytes. Because [`edl_cbor::decode`] accepts only the
 //! shortest form of every head, writing a structure back gives the input again.
 
+use std::sync::OnceLock;
+
 use ciborium::Value;
 use coset::{AsCborValue, CoseMac0, CoseSign1, Header, HeaderBuilder, ProtectedHeader, iana};
 
-use edl_cbor::{self as cbor, CborError, Item};
+use edl_cbor::{self as cbor, CborError, Item, Writer};
 
 use crate::fields::{FieldsError, KnownFields};
 
@@ -77,53 +79,108 @@ pub struct IssuerSignedItem {
 }
 
 /// An IssuerSignedItemBytes: the item and the exact bytes its digest covers.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct IssuerSignedItemBytes {
-    /// The encoded IssuerSignedItem (inside the tag-24 byte string).
-    inner: Vec<u8>,
-    item: IssuerSignedItem,
+    /// The whole `#6.24(bstr)` encoding: what the digest covers.
+    tagged: Vec<u8>,
+    /// Where the encoded IssuerSignedItem starts in `tagged`.
+    inner_start: usize,
+    /// The decoded item; issuance writes only the bytes, and the item is read from them when
+    /// first asked for.
+    item: OnceLock<IssuerSignedItem>,
+}
+
+impl PartialEq for IssuerSignedItemBytes {
+    fn eq(&self, other: &IssuerSignedItemBytes) -> bool {
+        // The item is a function of the bytes.
+        self.tagged == other.tagged
+    }
 }
 
 impl IssuerSignedItemBytes {
-    /// Encodes an item (keys in the standard's order; the value is serialised in place, not
-    /// copied into a temporary map: a portrait is kilobytes).
+    /// Encodes an item (keys in the standard's order).
     pub fn new(item: IssuerSignedItem) -> IssuerSignedItemBytes {
-        let mut inner = Vec::with_capacity(64 + item.random.len());
-        inner.push(0xa4);
-        for part in [
-            Value::from("digestID"),
-            Value::from(item.digest_id),
-            Value::from("random"),
-            Value::Bytes(item.random.clone()),
-            Value::from("elementIdentifier"),
-            Value::Text(item.element_identifier.clone()),
-            Value::from("elementValue"),
-        ] {
-            inner.extend(cbor::encode(&part));
+        let mut value = Writer::default();
+        value.value(&item.element_value);
+        let mut bytes = IssuerSignedItemBytes::write(
+            item.digest_id,
+            &item.random,
+            &item.element_identifier,
+            value.as_bytes(),
+        );
+        bytes.item = OnceLock::from(item);
+        bytes
+    }
+
+    /// Writes an item whose element value is already encoded, in one allocation of the exact
+    /// size; the item itself is decoded only if asked for.
+    pub(crate) fn write(
+        digest_id: u64,
+        random: &[u8],
+        element_identifier: &str,
+        element_value: &[u8],
+    ) -> IssuerSignedItemBytes {
+        fn text_len(text: &str) -> usize {
+            cbor::head_len(text.len() as u64) + text.len()
         }
-        // Writing into a Vec cannot fail.
-        let _ = ciborium::into_writer(&item.element_value, &mut inner);
-        IssuerSignedItemBytes { inner, item }
+        let inner_len = 1
+            + text_len("digestID")
+            + cbor::head_len(digest_id)
+            + text_len("random")
+            + cbor::head_len(random.len() as u64)
+            + random.len()
+            + text_len("elementIdentifier")
+            + text_len(element_identifier)
+            + text_len("elementValue")
+            + element_value.len();
+        let mut w = Writer::with_capacity(2 + cbor::head_len(inner_len as u64) + inner_len);
+        w.tag(24).head(2, inner_len as u64);
+        let inner_start = w.len();
+        w.map(4)
+            .text("digestID")
+            .uint(digest_id)
+            .text("random")
+            .bytes(random)
+            .text("elementIdentifier")
+            .text(element_identifier)
+            .text("elementValue")
+            .raw(element_value);
+        IssuerSignedItemBytes {
+            tagged: w.into_bytes(),
+            inner_start,
+            item: OnceLock::new(),
+        }
     }
 
     /// The item.
     pub fn item(&self) -> &IssuerSignedItem {
-        &self.item
+        self.item.get_or_init(|| {
+            Item::decode(&self.tagged, MAX_DEVICE_RESPONSE_BYTES)
+                .map_err(DecodeError::from)
+                .and_then(ItemRef::parse)
+                .and_then(|item| item.item())
+                .expect("the bytes of an IssuerSignedItemBytes were written as, or checked to be, an IssuerSignedItem")
+        })
     }
 
     /// The whole `#6.24(bstr)` encoding, the input of the digest.
     pub fn tagged_bytes(&self) -> Vec<u8> {
-        cbor::encode(&self.to_cbor())
+        self.tagged.clone()
+    }
+
+    /// The whole `#6.24(bstr)` encoding, borrowed.
+    pub(crate) fn tagged(&self) -> &[u8] {
+        &self.tagged
     }
 
     /// The encoded IssuerSignedItem inside the tag-24 byte string; the digest covers
     /// `edl_cbor::tag24_head(len)` followed by these bytes.
     pub fn inner_bytes(&self) -> &[u8] {
-        &self.inner
+        self.tagged.get(self.inner_start..).unwrap_or_default()
     }
 
     fn to_cbor(&self) -> Value {
-        cbor::tag24(self.inner.clone())
+        cbor::tag24(self.inner_bytes().to_vec())
     }
 }
 
@@ -428,15 +485,21 @@ impl<'a> ItemRef<'a> {
         })
     }
 
+    /// The decoded item.
+    fn item(&self) -> Result<IssuerSignedItem, DecodeError> {
+        Ok(IssuerSignedItem {
+            digest_id: self.digest_id,
+            random: self.random.to_vec(),
+            element_identifier: self.element_identifier.to_owned(),
+            element_value: self.element_value.to_value()?,
+        })
+    }
+
     fn into_owned(self) -> Result<IssuerSignedItemBytes, DecodeError> {
         Ok(IssuerSignedItemBytes {
-            inner: self.inner.to_vec(),
-            item: IssuerSignedItem {
-                digest_id: self.digest_id,
-                random: self.random.to_vec(),
-                element_identifier: self.element_identifier.to_owned(),
-                element_value: self.element_value.to_value()?,
-            },
+            tagged: self.tagged.to_vec(),
+            inner_start: self.tagged.len() - self.inner.len(),
+            item: OnceLock::from(self.item()?),
         })
     }
 }
@@ -456,6 +519,21 @@ fn protected_header(bytes: &[u8]) -> Option<ProtectedHeader> {
         original_data: Some(bytes.to_vec()),
         header: HeaderBuilder::new().algorithm(alg).build(),
     })
+}
+
+/// The protected header `{1: -7}` (alg ES256) as coset encodes it.
+pub(crate) const ES256_PROTECTED: [u8; 3] = [0xa1, 0x01, 0x26];
+
+/// The COSE `Sig_structure` of a COSE_Sign1 with an empty external AAD, as coset writes it from
+/// the protected header's bytes: `["Signature1", protected, h'', payload]`.
+pub(crate) fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut w = Writer::with_capacity(32 + protected.len() + payload.len());
+    w.array(4)
+        .text("Signature1")
+        .bytes(protected)
+        .bytes(&[])
+        .bytes(payload);
+    w.into_bytes()
 }
 
 /// A COSE_Sign1 read in place: the headers as coset reads them, payload and signature borrowed.
@@ -782,5 +860,37 @@ mod tests {
             ProtectedHeader::from_cbor_bstr(Value::Bytes(vec![0xa1, 0x01, 0x27])).ok()
         );
         assert_eq!(protected_header(&[0xa1, 0x01]), None);
+        let es256 = ProtectedHeader {
+            original_data: None,
+            header: HeaderBuilder::new()
+                .algorithm(iana::Algorithm::ES256)
+                .build(),
+        };
+        assert_eq!(
+            es256.cbor_bstr().unwrap(),
+            Value::Bytes(ES256_PROTECTED.to_vec())
+        );
+    }
+
+    #[test]
+    fn the_sig_structure_is_what_coset_writes() {
+        for payload in [&[][..], &[1, 2, 3], &[7; 300], &[9; 70000]] {
+            for protected in [&ES256_PROTECTED[..], &[0xa1, 0x01, 0x38, 0x22], &[]] {
+                let sign1 = CoseSign1 {
+                    protected: protected_header(protected).unwrap(),
+                    payload: Some(payload.to_vec()),
+                    ..CoseSign1::default()
+                };
+                assert_eq!(sig_structure(protected, payload), sign1.tbs_data(b""));
+                let detached = CoseSign1 {
+                    payload: None,
+                    ..sign1
+                };
+                assert_eq!(
+                    sig_structure(protected, payload),
+                    detached.tbs_detached_data(payload, b"")
+                );
+            }
+        }
     }
 }

@@ -3,11 +3,11 @@
 //! `docs/decisions/mdoc.md`.
 
 use ciborium::Value;
-use edl_cbor::full_date;
+use edl_cbor::Writer;
 use edl_domain::{DrivingClass, Licence, Sex, ValidityEnd};
 use time::Date;
 
-use crate::latin::{latin_name, split_name};
+use crate::latin::{NameParts, latin_parts, romanise_authority, split_name};
 
 /// The mDL doc type.
 pub const MDL_DOC_TYPE: &str = "org.iso.18013.5.1.mDL";
@@ -182,95 +182,272 @@ fn age_on(birth: Date, day: Date) -> i32 {
 
 /// The value of every element for `licence`, as of `today` (points, ages), in [`ELEMENTS`]
 /// order. Elements without a value for this licence (a nationality outside the alpha-2 table, a
-/// subdivision the table lacks) are left out.
+/// subdivision the table lacks) are left out. (Issuance writes the same values straight to bytes
+/// with [`LicenceValues`]; these are those bytes read back.)
 pub fn licence_elements(
     licence: &Licence,
     portrait: &Portrait,
     today: Date,
 ) -> Vec<(&'static Element, Value)> {
-    let name = licence.name().as_str();
-    let latin = latin_name(name);
-    let national = split_name(name);
-    let validity = licence.validity();
-    let expiry = validity.end().date().unwrap_or(LONG_TERM_EXPIRY);
-    let authority = licence.authority();
-    let privileges: Vec<Value> = licence
-        .classes()
+    let values = LicenceValues::new(licence, portrait, today);
+    let mut w = Writer::default();
+    ELEMENTS
         .iter()
-        .filter_map(|class| {
-            let category = iso_category(class)?;
-            Some(Value::Map(vec![
-                (Value::from("vehicle_category_code"), Value::from(category)),
-                (Value::from("issue_date"), full_date(licence.first_issue())),
-                (Value::from("expiry_date"), full_date(expiry)),
-                (
-                    Value::from("codes"),
-                    Value::Array(vec![Value::Map(vec![
-                        (Value::from("code"), Value::from("CN")),
-                        (Value::from("value"), Value::from(class.code())),
-                    ])]),
-                ),
-            ]))
+        .filter_map(|e| {
+            w.clear();
+            if !values.write(e.identifier, &mut w) {
+                return None;
+            }
+            // What the writer wrote is well-formed CBOR: it always reads back.
+            edl_cbor::decode(w.as_bytes(), usize::MAX)
+                .ok()
+                .map(|v| (e, v))
         })
-        .collect();
-    let classes_text: String = licence.classes().iter().map(DrivingClass::code).collect();
-    let permitted: Vec<Value> = licence
-        .classes()
-        .implied()
-        .iter()
-        .map(|c| Value::from(c.code()))
-        .collect();
-    let status_text: String = if licence.status().is_empty() {
-        "A".to_owned()
-    } else {
-        licence.status().iter().map(|l| l.letter()).collect()
-    };
-    let cycle = edl_domain::PointsCycle::containing(licence.first_issue(), today);
-    let age = age_on(licence.birth_date(), today);
+        .collect()
+}
 
-    let value = |identifier: &str| -> Option<Value> {
-        Some(match identifier {
-            "family_name" => Value::Text(latin.family.clone()),
-            "given_name" => Value::Text(latin.given.clone()),
-            "family_name_national_character" => Value::Text(national.family.clone()),
-            "given_name_national_character" => Value::Text(national.given.clone()),
-            "birth_date" => full_date(licence.birth_date()),
-            "sex" => Value::from(match licence.sex() {
+/// The element values of one licence as of a day: what is shared between elements (names,
+/// expiry, age) computed once, each value written straight into CBOR on demand.
+pub(crate) struct LicenceValues<'a> {
+    licence: &'a Licence,
+    portrait: &'a Portrait,
+    today: Date,
+    latin: NameParts,
+    national: NameParts,
+    expiry: Date,
+    age: i32,
+}
+
+impl<'a> LicenceValues<'a> {
+    /// The values of `licence` as of `today`.
+    pub(crate) fn new(licence: &'a Licence, portrait: &'a Portrait, today: Date) -> Self {
+        let national = split_name(licence.name().as_str());
+        LicenceValues {
+            licence,
+            portrait,
+            today,
+            latin: latin_parts(&national),
+            national,
+            expiry: licence.validity().end().date().unwrap_or(LONG_TERM_EXPIRY),
+            age: age_on(licence.birth_date(), today),
+        }
+    }
+
+    /// Writes the value of the element `identifier`; `false`, with nothing written, when this
+    /// licence has no value for it (or the platform issues no such element).
+    pub(crate) fn write(&self, identifier: &str, w: &mut Writer) -> bool {
+        let licence = self.licence;
+        let validity = licence.validity();
+        let authority = licence.authority();
+        match identifier {
+            "family_name" => w.text(&self.latin.family),
+            "given_name" => w.text(&self.latin.given),
+            "family_name_national_character" => w.text(&self.national.family),
+            "given_name_national_character" => w.text(&self.national.given),
+            "birth_date" => w.full_date(licence.birth_date()),
+            "sex" => w.uint(match licence.sex() {
                 Sex::Male => 1,
                 Sex::Female => 2,
             }),
-            "nationality" => Value::from(alpha2(licence.nationality().code())?),
-            "resident_address" => Value::Text(licence.address().as_str().to_owned()),
-            "portrait" => Value::Bytes(portrait.as_bytes().to_vec()),
-            "document_number" => Value::Text(licence.citizen_id().to_string()),
-            "issue_date" => full_date(validity.start()),
-            "expiry_date" => full_date(expiry),
-            "issuing_country" => Value::from("CN"),
-            "issuing_jurisdiction" => Value::from(edl_pki::subdivision_code(authority.region)?),
-            "issuing_authority" => {
-                Value::Text(crate::latin::romanise_authority(authority.name.as_str()))
-            }
-            "un_distinguishing_sign" => Value::from("CHN"),
-            "driving_privileges" => Value::Array(privileges.clone()),
-            "age_over_18" => Value::Bool(age >= 18),
-            "age_over_70" => Value::Bool(age >= 70),
-            "file_number" => Value::Text(licence.file_number().to_string()),
-            "first_issue_date" => full_date(licence.first_issue()),
-            "driving_classes" => Value::Text(classes_text.clone()),
-            "permitted_classes" => Value::Array(permitted.clone()),
-            "validity_end" => match validity.end() {
-                ValidityEnd::Indefinite => Value::from("长期"),
-                ValidityEnd::On(d) => full_date(d),
+            "nationality" => match alpha2(licence.nationality().code()) {
+                Some(code) => w.text(code),
+                None => return false,
             },
-            "status_letters" => Value::Text(status_text.clone()),
-            "points" => Value::from(licence.points_as_of(today)),
-            "points_cycle_end" => full_date(cycle.end()),
-            "issuing_authority_name" => Value::Text(authority.name.as_str().to_owned()),
-            _ => return None,
-        })
-    };
-    ELEMENTS
-        .iter()
-        .filter_map(|e| value(e.identifier).map(|v| (e, v)))
-        .collect()
+            "resident_address" => w.text(licence.address().as_str()),
+            "portrait" => w.bytes(self.portrait.as_bytes()),
+            "document_number" => w.text(&licence.citizen_id().to_string()),
+            "issue_date" => w.full_date(validity.start()),
+            "expiry_date" => w.full_date(self.expiry),
+            "issuing_country" => w.text("CN"),
+            "issuing_jurisdiction" => match edl_pki::subdivision_code(authority.region) {
+                Some(code) => w.text(code),
+                None => return false,
+            },
+            "issuing_authority" => w.text(&romanise_authority(authority.name.as_str())),
+            "un_distinguishing_sign" => w.text("CHN"),
+            "driving_privileges" => {
+                let classes = licence.classes();
+                let count = classes
+                    .iter()
+                    .filter(|c| iso_category(*c).is_some())
+                    .count();
+                w.array(count);
+                for class in classes.iter() {
+                    let Some(category) = iso_category(class) else {
+                        continue;
+                    };
+                    w.map(4)
+                        .text("vehicle_category_code")
+                        .text(category)
+                        .text("issue_date")
+                        .full_date(licence.first_issue())
+                        .text("expiry_date")
+                        .full_date(self.expiry)
+                        .text("codes")
+                        .array(1)
+                        .map(2)
+                        .text("code")
+                        .text("CN")
+                        .text("value")
+                        .text(class.code());
+                }
+                w
+            }
+            "age_over_18" => w.bool(self.age >= 18),
+            "age_over_70" => w.bool(self.age >= 70),
+            "file_number" => w.text(&licence.file_number().to_string()),
+            "first_issue_date" => w.full_date(licence.first_issue()),
+            "driving_classes" => {
+                let classes = licence.classes();
+                let len: usize = classes.iter().map(|c| c.code().len()).sum();
+                w.head(3, len as u64);
+                for class in classes.iter() {
+                    w.raw(class.code().as_bytes());
+                }
+                w
+            }
+            "permitted_classes" => {
+                let implied = licence.classes().implied();
+                w.array(implied.iter().count());
+                for class in implied.iter() {
+                    w.text(class.code());
+                }
+                w
+            }
+            "validity_end" => match validity.end() {
+                ValidityEnd::Indefinite => w.text("长期"),
+                ValidityEnd::On(d) => w.full_date(d),
+            },
+            "status_letters" => {
+                let status = licence.status();
+                if status.is_empty() {
+                    w.text("A")
+                } else {
+                    // The letters are ASCII: one byte each.
+                    let letters: String = status.iter().map(|l| l.letter()).collect();
+                    w.text(&letters)
+                }
+            }
+            "points" => w.uint(u64::from(licence.points_as_of(self.today))),
+            "points_cycle_end" => w.full_date(
+                edl_domain::PointsCycle::containing(licence.first_issue(), self.today).end(),
+            ),
+            "issuing_authority_name" => w.text(authority.name.as_str()),
+            _ => return false,
+        };
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::latin::latin_name;
+    use edl_cbor::full_date;
+
+    /// The element values as first written, through `Value`s, to compare with.
+    fn reference_elements(
+        licence: &Licence,
+        portrait: &Portrait,
+        today: Date,
+    ) -> Vec<(&'static Element, Value)> {
+        let name = licence.name().as_str();
+        let latin = latin_name(name);
+        let national = split_name(name);
+        let validity = licence.validity();
+        let expiry = validity.end().date().unwrap_or(LONG_TERM_EXPIRY);
+        let authority = licence.authority();
+        let privileges: Vec<Value> = licence
+            .classes()
+            .iter()
+            .filter_map(|class| {
+                let category = iso_category(class)?;
+                Some(Value::Map(vec![
+                    (Value::from("vehicle_category_code"), Value::from(category)),
+                    (Value::from("issue_date"), full_date(licence.first_issue())),
+                    (Value::from("expiry_date"), full_date(expiry)),
+                    (
+                        Value::from("codes"),
+                        Value::Array(vec![Value::Map(vec![
+                            (Value::from("code"), Value::from("CN")),
+                            (Value::from("value"), Value::from(class.code())),
+                        ])]),
+                    ),
+                ]))
+            })
+            .collect();
+        let classes_text: String = licence.classes().iter().map(DrivingClass::code).collect();
+        let permitted: Vec<Value> = licence
+            .classes()
+            .implied()
+            .iter()
+            .map(|c| Value::from(c.code()))
+            .collect();
+        let status_text: String = if licence.status().is_empty() {
+            "A".to_owned()
+        } else {
+            licence.status().iter().map(|l| l.letter()).collect()
+        };
+        let cycle = edl_domain::PointsCycle::containing(licence.first_issue(), today);
+        let age = age_on(licence.birth_date(), today);
+
+        let value = |identifier: &str| -> Option<Value> {
+            Some(match identifier {
+                "family_name" => Value::Text(latin.family.clone()),
+                "given_name" => Value::Text(latin.given.clone()),
+                "family_name_national_character" => Value::Text(national.family.clone()),
+                "given_name_national_character" => Value::Text(national.given.clone()),
+                "birth_date" => full_date(licence.birth_date()),
+                "sex" => Value::from(match licence.sex() {
+                    Sex::Male => 1,
+                    Sex::Female => 2,
+                }),
+                "nationality" => Value::from(alpha2(licence.nationality().code())?),
+                "resident_address" => Value::Text(licence.address().as_str().to_owned()),
+                "portrait" => Value::Bytes(portrait.as_bytes().to_vec()),
+                "document_number" => Value::Text(licence.citizen_id().to_string()),
+                "issue_date" => full_date(validity.start()),
+                "expiry_date" => full_date(expiry),
+                "issuing_country" => Value::from("CN"),
+                "issuing_jurisdiction" => Value::from(edl_pki::subdivision_code(authority.region)?),
+                "issuing_authority" => Value::Text(romanise_authority(authority.name.as_str())),
+                "un_distinguishing_sign" => Value::from("CHN"),
+                "driving_privileges" => Value::Array(privileges.clone()),
+                "age_over_18" => Value::Bool(age >= 18),
+                "age_over_70" => Value::Bool(age >= 70),
+                "file_number" => Value::Text(licence.file_number().to_string()),
+                "first_issue_date" => full_date(licence.first_issue()),
+                "driving_classes" => Value::Text(classes_text.clone()),
+                "permitted_classes" => Value::Array(permitted.clone()),
+                "validity_end" => match validity.end() {
+                    ValidityEnd::Indefinite => Value::from("长期"),
+                    ValidityEnd::On(d) => full_date(d),
+                },
+                "status_letters" => Value::Text(status_text.clone()),
+                "points" => Value::from(licence.points_as_of(today)),
+                "points_cycle_end" => full_date(cycle.end()),
+                "issuing_authority_name" => Value::Text(authority.name.as_str().to_owned()),
+                _ => return None,
+            })
+        };
+        ELEMENTS
+            .iter()
+            .filter_map(|e| value(e.identifier).map(|v| (e, v)))
+            .collect()
+    }
+
+    #[test]
+    fn values_written_to_bytes_are_the_values_built_before() {
+        let today = time::macros::date!(2026 - 03 - 01);
+        let portrait = Portrait::new(edl_synth::demo_portrait().to_vec()).unwrap();
+        for seed in [1, 7, 11] {
+            let generator = edl_synth::Generator::new(seed, today);
+            for i in 0..300 {
+                let licence = generator.licence(i);
+                let expected = reference_elements(&licence, &portrait, today);
+                let written = licence_elements(&licence, &portrait, today);
+                assert_eq!(written, expected, "seed {seed}, licence {i}");
+            }
+        }
+    }
 }

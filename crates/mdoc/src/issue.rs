@@ -4,12 +4,15 @@
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use ciborium::Value;
 use coset::{CoseSign1Builder, HeaderBuilder, iana};
+use edl_cbor::Writer;
 use edl_domain::{DisplayState, Licence};
 use edl_pki::{CertificateDer, PublicKey, SignError, SignatureAlgorithm, Signer};
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use crate::document::{IssuerSigned, IssuerSignedItem, IssuerSignedItemBytes, NamespaceItems};
-use crate::elements::{MDL_DOC_TYPE, Portrait, licence_elements};
+use crate::document::{
+    ES256_PROTECTED, IssuerSigned, IssuerSignedItemBytes, NamespaceItems, sig_structure,
+};
+use crate::elements::{ELEMENTS, Element, LicenceValues, MDL_DOC_TYPE, Portrait};
 use crate::mso::{DigestAlgorithm, MobileSecurityObject, StatusReference, ValidityInfo};
 
 /// How long an issued credential is valid: 14 days (`docs/decisions/mdoc.md`).
@@ -200,6 +203,9 @@ pub fn validity_window(
     }
 }
 
+/// An element's identifier and its value as written.
+type WrittenElement<'a> = (&'static str, &'a [u8]);
+
 /// Prepares the credential for `licence`: every element with a random salt and a random digest
 /// ID, the MSO with the device key, the validity window and the status reference.
 pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<PreparedMso, IssueError> {
@@ -229,13 +235,24 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
     let validity = validity_window(licence, signed, request.signer_not_after);
 
     let rng = SystemRandom::new();
-    let elements = licence_elements(licence, request.portrait, today);
+    // Every element's value written once, end to end in one buffer: (element, span).
+    let values = LicenceValues::new(licence, request.portrait, today);
+    let mut written = Writer::with_capacity(request.portrait.as_bytes().len() + 1024);
+    let mut elements: Vec<(&'static Element, usize, usize)> = Vec::with_capacity(ELEMENTS.len());
+    for element in &ELEMENTS {
+        let start = written.len();
+        if values.write(element.identifier, &mut written) {
+            elements.push((element, start, written.len()));
+        }
+    }
+    let written = written.into_bytes();
     let mut pool = RandomPool::new(&rng, elements.len() * (SALT_BYTES + 4))?;
-    let mut namespaces: Vec<NamespaceItems> = Vec::new();
-    let mut digests: Vec<(String, crate::mso::DigestIds)> = Vec::new();
+    let mut namespaces: Vec<NamespaceItems> = Vec::with_capacity(2);
+    let mut digests: Vec<(String, crate::mso::DigestIds)> = Vec::with_capacity(2);
     // Digest IDs are shuffled per namespace, so an ID says nothing about which element it is.
-    let mut by_namespace: Vec<(&str, Vec<(&str, Value)>)> = Vec::new();
-    for (element, value) in elements {
+    let mut by_namespace: Vec<(&str, Vec<WrittenElement<'_>>)> = Vec::with_capacity(2);
+    for (element, start, end) in elements {
+        let value = &written[start..end];
         match by_namespace
             .iter_mut()
             .find(|(ns, _)| *ns == element.namespace)
@@ -249,21 +266,12 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
         let mut issued = Vec::with_capacity(items.len());
         let mut namespace_digests = Vec::with_capacity(items.len());
         for ((identifier, value), digest_id) in items.into_iter().zip(ids) {
-            let salt = pool.take(&rng, SALT_BYTES)?.to_vec();
-            let item = IssuerSignedItemBytes::new(IssuerSignedItem {
-                digest_id,
-                random: salt,
-                element_identifier: identifier.to_owned(),
-                element_value: value,
-            });
-            let inner = item.inner_bytes();
-            namespace_digests.push((
-                digest_id,
-                DigestAlgorithm::Sha256.digest_parts(&[&edl_cbor::tag24_head(inner.len()), inner]),
-            ));
+            let salt = pool.take(&rng, SALT_BYTES)?;
+            let item = IssuerSignedItemBytes::write(digest_id, salt, identifier, value);
+            namespace_digests.push((digest_id, DigestAlgorithm::Sha256.digest(item.tagged())));
             issued.push(item);
         }
-        namespace_digests.sort_by_key(|(id, _)| *id);
+        namespace_digests.sort_unstable_by_key(|(id, _)| *id);
         digests.push((namespace.to_owned(), namespace_digests));
         namespaces.push((namespace.to_owned(), issued));
     }
@@ -275,6 +283,9 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
         validity,
         request.status.clone(),
     );
+    let payload = mso.to_tagged_bytes();
+    // The Sig_structure coset would write for this COSE_Sign1, written directly.
+    let tbs = sig_structure(&ES256_PROTECTED, &payload);
     let unsigned = CoseSign1Builder::new()
         .protected(
             HeaderBuilder::new()
@@ -289,9 +300,8 @@ pub fn prepare(licence: &Licence, request: &IssueRequest<'_>) -> Result<Prepared
                 )
                 .build(),
         )
-        .payload(mso.to_tagged_bytes())
+        .payload(payload)
         .build();
-    let tbs = unsigned.tbs_data(b"");
     Ok(PreparedMso {
         namespaces,
         mso,
@@ -329,6 +339,64 @@ mod tests {
             shuffled_ids(&rng, &mut pool, 19).unwrap(),
             (0..19).collect::<Vec<u64>>()
         );
+    }
+
+    #[test]
+    fn the_signature_payload_is_the_sig_structure_coset_writes() {
+        let today = time::macros::date!(2026 - 03 - 01);
+        let licence = (0..)
+            .map(|i| edl_synth::Generator::new(3, today).licence(i))
+            .find(|l| l.claim_eligibility(today).is_ok())
+            .unwrap();
+        let pki = edl_pki::DemoPki::new(
+            licence.authority().clone(),
+            time::macros::datetime!(2026-01-01 00:00 UTC),
+            365,
+        )
+        .unwrap();
+        let device = edl_pki::InMemorySigner::generate().unwrap().public_key();
+        let portrait = Portrait::new(edl_synth::demo_portrait().to_vec()).unwrap();
+        for status in [
+            None,
+            Some(StatusReference {
+                idx: 70000,
+                uri: "https://edl.example.cn/status/120100.cwt".into(),
+            }),
+        ] {
+            let prepared = prepare(
+                &licence,
+                &IssueRequest {
+                    device_key: &device,
+                    portrait: &portrait,
+                    signed_at: time::macros::datetime!(2026-03-01 02:00 UTC),
+                    status,
+                    signer_certificate: &pki.document_signer,
+                    signer_not_before: time::macros::datetime!(2026-01-01 00:00 UTC),
+                    signer_not_after: time::macros::datetime!(2027-01-01 00:00 UTC),
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                prepared.signature_payload(),
+                prepared.unsigned.tbs_data(b"")
+            );
+            let payload = prepared.unsigned.payload.clone().unwrap();
+            assert_eq!(
+                payload,
+                edl_cbor::encode(&edl_cbor::tag24(edl_cbor::encode(&prepared.mso.to_cbor())))
+            );
+            // Every item written directly is the item the encoder writes from its value.
+            for (_, items) in &prepared.namespaces {
+                for item in items {
+                    let again = IssuerSignedItemBytes::new(item.item().clone());
+                    assert_eq!(again.tagged_bytes(), item.tagged_bytes());
+                    assert_eq!(
+                        item.tagged_bytes(),
+                        edl_cbor::encode(&edl_cbor::tag24(item.inner_bytes().to_vec()))
+                    );
+                }
+            }
+        }
     }
 
     #[test]

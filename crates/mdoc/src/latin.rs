@@ -76,7 +76,11 @@ pub fn split_name(name: &str) -> NameParts {
 
 /// The Latin form of a name, split as [`split_name`] splits it.
 pub fn latin_name(name: &str) -> NameParts {
-    let national = split_name(name);
+    latin_parts(&split_name(name))
+}
+
+/// The Latin form of a name already split into its national parts.
+pub(crate) fn latin_parts(national: &NameParts) -> NameParts {
     let family = SURNAME_READINGS
         .iter()
         .find(|(han, _)| *han == national.family)
@@ -93,15 +97,32 @@ pub fn latin_name(name: &str) -> NameParts {
 /// Upper-case pinyin of `text`, syllables run together; a middle dot becomes a space.
 pub fn romanise(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
+    push_romanised(&mut out, text);
+    match out.trim() {
+        trimmed if trimmed.len() == out.len() => out,
+        trimmed => trimmed.to_owned(),
+    }
+}
+
+/// Appends the upper-case pinyin of `text` to `out` (untrimmed): ü (written ü or v) as YU, each
+/// reading upper-cased in place rather than through temporary strings.
+fn push_romanised(out: &mut String, text: &str) {
     for (c, reading) in text.chars().zip(text.to_pinyin()) {
         match reading {
-            Some(p) => out.push_str(&p.plain().replace(['ü', 'v'], "yu").to_uppercase()),
+            Some(p) => {
+                for letter in p.plain().chars() {
+                    match letter {
+                        'ü' | 'v' => out.push_str("YU"),
+                        l if l.is_ascii() => out.push(l.to_ascii_uppercase()),
+                        l => out.extend(l.to_uppercase()),
+                    }
+                }
+            }
             None if c.is_ascii_alphabetic() => out.push(c.to_ascii_uppercase()),
             None if matches!(c, '·' | '•' | ' ' | '-') => out.push(' '),
             None => {}
         }
     }
-    out.trim().to_owned()
 }
 
 /// The most characters ISO 18013-5 allows in a Latin-1 name field.
@@ -111,8 +132,13 @@ pub const MAX_LATIN_CHARS: usize = 150;
 /// syllables separated by spaces (天津市公安局 → TIAN JIN SHI GONG AN JU), cut at a syllable
 /// boundary to [`MAX_LATIN_CHARS`]. The exact name is in the domestic `issuing_authority_name`.
 pub fn romanise_authority(name: &str) -> String {
-    let mut out = String::new();
-    for syllable in name.chars().map(|c| romanise(c.encode_utf8(&mut [0; 4]))) {
+    let mut out = String::with_capacity(MAX_LATIN_CHARS.min(name.len() * 2));
+    // One character's syllable at a time, in one reused buffer.
+    let mut buffer = String::with_capacity(8);
+    for c in name.chars() {
+        buffer.clear();
+        push_romanised(&mut buffer, c.encode_utf8(&mut [0; 4]));
+        let syllable = buffer.trim();
         if syllable.is_empty() {
             continue;
         }
@@ -122,7 +148,7 @@ pub fn romanise_authority(name: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&syllable);
+        out.push_str(syllable);
     }
     out
 }
@@ -162,6 +188,37 @@ mod tests {
         );
         let long = romanise_authority(&"新疆维吾尔自治区公安厅交通管理局".repeat(4));
         assert!(long.len() <= MAX_LATIN_CHARS && long.ends_with(|c: char| c.is_ascii_alphabetic()));
+    }
+
+    /// The romanisation as first written (a string per syllable), to compare with.
+    fn romanise_reference(text: &str) -> String {
+        let mut out = String::new();
+        for (c, reading) in text.chars().zip(text.to_pinyin()) {
+            match reading {
+                Some(p) => out.push_str(&p.plain().replace(['ü', 'v'], "yu").to_uppercase()),
+                None if c.is_ascii_alphabetic() => out.push(c.to_ascii_uppercase()),
+                None if matches!(c, '·' | '•' | ' ' | '-') => out.push(' '),
+                None => {}
+            }
+        }
+        out.trim().to_owned()
+    }
+
+    #[test]
+    fn romanising_in_place_gives_what_the_string_per_syllable_form_gave() {
+        // Every character of the common CJK block, alone and in runs, and mixed text.
+        let all: Vec<char> = ('\u{4e00}'..='\u{9fff}').collect();
+        for c in &all {
+            let text = c.to_string();
+            assert_eq!(romanise(&text), romanise_reference(&text), "{c}");
+        }
+        for run in all.chunks(7) {
+            let text: String = run.iter().collect();
+            assert_eq!(romanise(&text), romanise_reference(&text));
+        }
+        for text in ["吕·买买提 Anna-李", " 绿 ", "·", "", "ÄÖ女"] {
+            assert_eq!(romanise(text), romanise_reference(text), "{text}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::device_key::{self, DeviceKeyError};
 use crate::fields::{FieldsError, KnownFields};
-use edl_cbor::{self as cbor, Item};
+use edl_cbor::{self as cbor, Item, Writer};
 
 /// The MSO version written.
 pub const MSO_VERSION: &str = "1.0";
@@ -247,8 +247,50 @@ impl MobileSecurityObject {
     }
 
     /// `MobileSecurityObjectBytes`: the encoded `#6.24(bstr .cbor MSO)`, the COSE_Sign1 payload.
+    /// Written directly, as the encoder writes [`MobileSecurityObject::to_cbor`].
     pub fn to_tagged_bytes(&self) -> Vec<u8> {
-        cbor::encode(&cbor::tag24(cbor::encode(&self.to_cbor())))
+        let digests: usize = self.value_digests.iter().map(|(_, ids)| ids.len()).sum();
+        let mut w = Writer::with_capacity(320 + 40 * digests);
+        w.map(6 + usize::from(self.status_value.is_some()))
+            .text("version")
+            .text(&self.version)
+            .text("digestAlgorithm")
+            .text(&self.digest_algorithm)
+            .text("valueDigests")
+            .map(self.value_digests.len());
+        for (ns, ids) in &self.value_digests {
+            w.text(ns).map(ids.len());
+            for (id, digest) in ids {
+                w.uint(*id).bytes(digest);
+            }
+        }
+        w.text("deviceKeyInfo")
+            .map(1 + self.device_key_info_rest.len())
+            .text("deviceKey")
+            .value(&self.device_key_value);
+        for (k, v) in &self.device_key_info_rest {
+            w.value(k).value(v);
+        }
+        let v = &self.validity;
+        w.text("docType")
+            .text(&self.doc_type)
+            .text("validityInfo")
+            .map(3 + usize::from(v.expected_update.is_some()))
+            .text("signed")
+            .tdate(v.signed)
+            .text("validFrom")
+            .tdate(v.valid_from)
+            .text("validUntil")
+            .tdate(v.valid_until);
+        if let Some(t) = v.expected_update {
+            w.text("expectedUpdate").tdate(t);
+        }
+        if let Some(status) = &self.status_value {
+            w.text("status").value(status);
+        }
+        let mut tagged = Writer::with_capacity(w.len() + 11);
+        tagged.tag24(w.as_bytes());
+        tagged.into_bytes()
     }
 
     /// Reads `MobileSecurityObjectBytes` (the issuerAuth payload).

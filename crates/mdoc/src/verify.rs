@@ -13,7 +13,9 @@ use edl_pki::{
 use edl_status_list::{CredentialStatus, VerifiedStatusList};
 use time::OffsetDateTime;
 
-use crate::document::{DeviceAuthRef, DeviceResponseRef, DocumentRef, ItemRef, Sign1Ref};
+use crate::document::{
+    DeviceAuthRef, DeviceResponseRef, DocumentRef, ItemRef, Sign1Ref, sig_structure,
+};
 use crate::elements::{CN_NAMESPACE, ISO_NAMESPACE, MDL_DOC_TYPE};
 use crate::mso::{MsoRef, StatusRef, ValidityInfo};
 use crate::session::{ReaderKey, SessionTranscript, device_authentication_bytes, e_mac_key};
@@ -669,18 +671,6 @@ fn x5chain<'a>(sign1: &'a Sign1Ref<'_>) -> Option<Vec<&'a [u8]>> {
             .collect(),
         _ => None,
     }
-}
-
-/// The COSE `Sig_structure` of a COSE_Sign1 with an empty external AAD, as coset writes it from
-/// the protected header's received bytes: `["Signature1", protected, h'', payload]`.
-fn sig_structure(protected: &[u8], payload: &[u8]) -> Vec<u8> {
-    let mut w = edl_cbor::Writer::with_capacity(32 + protected.len() + payload.len());
-    w.array(4)
-        .text("Signature1")
-        .bytes(protected)
-        .bytes(&[])
-        .bytes(payload);
-    w.into_bytes()
 }
 
 /// The pieces end to end, in one allocation.
