@@ -87,7 +87,7 @@ fn skip(bytes: &[u8], mut at: usize) -> Option<usize> {
                 head.content
             }
             6 => {
-                pending += 1;
+                pending = pending.checked_add(1)?;
                 head.content
             }
             _ => head.content,
