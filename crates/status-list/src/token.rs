@@ -185,6 +185,9 @@ pub struct VerifiedStatusList {
     pub ttl_seconds: Option<u64>,
     /// The list.
     pub list: StatusList,
+    /// The document signer certificate that signed it (the first of its x5chain): whose
+    /// credentials the list speaks for.
+    pub signer: CertificateDer,
 }
 
 impl VerifiedStatusList {
@@ -228,7 +231,7 @@ pub fn verify_token(
     if sign1.protected.header != expected {
         return Err(TokenError::WrongHeader);
     }
-    let certificate = sign1
+    let mut certificate = sign1
         .unprotected
         .rest
         .iter()
@@ -241,6 +244,7 @@ pub fn verify_token(
                 .collect(),
             _ => None,
         })
+        .filter(|chain: &Vec<CertificateDer>| !chain.is_empty())
         .ok_or(TokenError::Malformed { what: "no x5chain" })?;
     let report = validate_document_signer(&certificate, trusted_iacas, at);
     let key = match report.signer() {
@@ -323,6 +327,7 @@ pub fn verify_token(
         expires_at,
         ttl_seconds,
         list,
+        signer: certificate.swap_remove(0),
     })
 }
 

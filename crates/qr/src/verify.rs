@@ -1,0 +1,644 @@
+//! Offline verification of an EDL1 code: one function from the text, the trust material (IACAs
+//! and document-signer certificates from the trust list), the status lists held, the validation
+//! time and the verifier's policy to a report that lists every check with its own outcome.
+
+use std::sync::Mutex;
+
+use edl_domain::{DisplayState, StatusSet};
+use edl_mdoc::verify::{CheckResult, StatusFinding};
+use edl_mdoc::{Outcome, Purpose};
+use edl_pki::{
+    CertificateDer, CertificateError, ChainReport, DocumentSignerCertificate, SignerFacts,
+    TrustAnchor, validate_document_signer,
+};
+use edl_status_list::{CredentialStatus, VerifiedStatusList};
+use time::{Duration, OffsetDateTime};
+
+use crate::claims::{FieldValue, purpose_code};
+use crate::credential::{Claims, KID_LEN, ParsedCredential, sig_structure, signer_kid};
+use crate::presentation::{Presentation, decode_text, holder_signed_bytes};
+
+/// How strict the verifier is about time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// The oldest code accepted (its age at the validation time).
+    pub freshness: Duration,
+    /// How far in the future a code may be dated (the two clocks differ).
+    pub future_skew: Duration,
+}
+
+impl Policy {
+    /// Five minutes old at most, one minute in the future at most (`docs/qr-format.md`).
+    pub const DEFAULT: Policy = Policy {
+        freshness: Duration::minutes(5),
+        future_skew: Duration::minutes(1),
+    };
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy::DEFAULT
+    }
+}
+
+/// A document signer the verifier knows, as the trust list lists it.
+#[derive(Debug, Clone)]
+pub struct KnownSigner {
+    /// The certificate.
+    pub certificate: CertificateDer,
+    /// When the platform revoked it, if it did: codes it signed are refused from then on.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug)]
+struct Signer {
+    kid: [u8; KID_LEN],
+    parsed: DocumentSignerCertificate,
+    revoked_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedChain {
+    report: ChainReport,
+    from: OffsetDateTime,
+    until: OffsetDateTime,
+}
+
+/// A verifier holding its trust material and a cache of signer chains already judged.
+#[derive(Debug)]
+pub struct QrVerifier {
+    anchors: Vec<TrustAnchor>,
+    signers: Vec<Signer>,
+    chains: Mutex<Vec<Option<CachedChain>>>,
+    policy: Policy,
+}
+
+/// What a verification needs besides the verifier's trust material.
+#[derive(Debug, Clone, Copy)]
+pub struct VerifyInput<'a> {
+    /// The text read from the QR code.
+    pub text: &'a str,
+    /// The validation time (never read from a clock here).
+    pub at: OffsetDateTime,
+    /// Verified status lists the verifier holds.
+    pub status_lists: &'a [VerifiedStatusList],
+    /// The challenge the verifier showed, if it showed one: the code must carry it.
+    pub challenge: Option<&'a [u8]>,
+    /// The purposes the verifier may verify for, if it is limited.
+    pub allowed_purposes: Option<&'a [Purpose]>,
+}
+
+/// The colour a checker sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    /// 正常: black.
+    Black,
+    /// Shown but not valid for driving: red.
+    Red,
+    /// Nothing to show: the licence is no longer displayed or could not be read.
+    None,
+}
+
+impl Colour {
+    /// `black`, `red` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Colour::Black => "black",
+            Colour::Red => "red",
+            Colour::None => "none",
+        }
+    }
+}
+
+/// A carried field, for display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownField {
+    /// The mdoc element identifier.
+    pub identifier: &'static str,
+    /// Its label on the card.
+    pub label_zh: &'static str,
+    /// Its value.
+    pub value: FieldValue,
+}
+
+/// The verifier's report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QrReport {
+    /// Every check in a fixed order.
+    pub checks: Vec<CheckResult>,
+    /// The validation time.
+    pub validated_at: OffsetDateTime,
+    /// 生成时间, when the code decoded.
+    pub generated_at: Option<OffsetDateTime>,
+    /// The purpose the credential was issued for.
+    pub purpose: Option<Purpose>,
+    /// The credential's validity window.
+    pub valid_from: Option<OffsetDateTime>,
+    /// The credential's validity window.
+    pub valid_until: Option<OffsetDateTime>,
+    /// The fields, when the issuer's signature verified (never shown otherwise).
+    pub fields: Vec<ShownField>,
+    /// The status found.
+    pub status: StatusFinding,
+    /// Black, red or nothing.
+    pub colour: Colour,
+    /// The signer certificate's facts, when it is known and decodes.
+    pub signer: Option<SignerFacts>,
+    /// The signer's region (GB/T 2260), when known.
+    pub signer_region: Option<u32>,
+}
+
+impl QrReport {
+    /// True when every check passed or did not apply.
+    pub fn is_valid(&self) -> bool {
+        self.checks.iter().all(|c| c.outcome.is_ok())
+    }
+
+    /// The checks that did not pass.
+    pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(|c| !c.outcome.is_ok())
+    }
+
+    /// The outcome of the check named `name`.
+    pub fn outcome(&self, name: &str) -> Option<&Outcome> {
+        self.checks
+            .iter()
+            .find(|c| c.name == name)
+            .map(|c| &c.outcome)
+    }
+
+    /// The age of the code at the validation time (negative when dated in the future).
+    pub fn age(&self) -> Option<Duration> {
+        self.generated_at.map(|g| self.validated_at - g)
+    }
+
+    /// The value of a carried field.
+    pub fn value(&self, identifier: &str) -> Option<&FieldValue> {
+        self.fields
+            .iter()
+            .find(|f| f.identifier == identifier)
+            .map(|f| &f.value)
+    }
+}
+
+/// The most signer certificates a verifier holds (a few per issuing authority).
+const MAX_SIGNERS: usize = 65_536;
+
+/// Why trust material was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    /// A listed signer certificate does not parse.
+    #[error("document signer certificate {index} does not parse: {source}")]
+    Signer {
+        /// Its position in the list.
+        index: usize,
+        /// Why.
+        #[source]
+        source: CertificateError,
+    },
+    /// More signers than [`MAX_SIGNERS`].
+    #[error("{0} document signers listed, more than the {MAX_SIGNERS} accepted")]
+    TooMany(usize),
+}
+
+impl QrVerifier {
+    /// A verifier trusting `anchors` and knowing `signers`.
+    pub fn new(
+        anchors: Vec<TrustAnchor>,
+        signers: Vec<KnownSigner>,
+        policy: Policy,
+    ) -> Result<QrVerifier, TrustError> {
+        if signers.len() > MAX_SIGNERS {
+            return Err(TrustError::TooMany(signers.len()));
+        }
+        let signers = signers
+            .into_iter()
+            .enumerate()
+            .map(|(index, s)| {
+                Ok(Signer {
+                    kid: signer_kid(&s.certificate),
+                    parsed: DocumentSignerCertificate::parse(s.certificate)
+                        .map_err(|source| TrustError::Signer { index, source })?,
+                    revoked_at: s.revoked_at,
+                })
+            })
+            .collect::<Result<Vec<_>, TrustError>>()?;
+        let chains = Mutex::new(vec![None; signers.len()]);
+        Ok(QrVerifier {
+            anchors,
+            signers,
+            chains,
+            policy,
+        })
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> Policy {
+        self.policy
+    }
+
+    fn chain_report(&self, index: usize, at: OffsetDateTime) -> ChainReport {
+        if let Ok(cache) = self.chains.lock()
+            && let Some(Some(hit)) = cache.get(index)
+            && hit.from <= at
+            && at <= hit.until
+        {
+            return hit.report.clone();
+        }
+        let certificate = self.signers[index].parsed.certificate().clone();
+        let report = validate_document_signer(&[certificate], &self.anchors, at);
+        if report.is_valid()
+            && let (Some(signer), Some(iaca)) = (report.signer(), report.trusted_iaca())
+            && let Some(anchor) = self.anchors.get(iaca)
+            && let Ok(mut cache) = self.chains.lock()
+            && let Some(slot) = cache.get_mut(index)
+        {
+            *slot = Some(CachedChain {
+                report: report.clone(),
+                from: signer.not_before.max(anchor.not_before()),
+                until: signer.not_after.min(anchor.not_after()),
+            });
+        }
+        report
+    }
+
+    /// Verifies a code. Never panics, never stops at the first failure.
+    pub fn verify(&self, input: &VerifyInput<'_>) -> QrReport {
+        let mut run = Run {
+            checks: Vec::with_capacity(48),
+            report: QrReport {
+                checks: Vec::new(),
+                validated_at: input.at,
+                generated_at: None,
+                purpose: None,
+                valid_from: None,
+                valid_until: None,
+                fields: Vec::new(),
+                status: StatusFinding::NotReferenced,
+                colour: Colour::None,
+                signer: None,
+                signer_region: None,
+            },
+        };
+        run.verify(self, input);
+        let mut report = run.report;
+        report.checks = run.checks;
+        report
+    }
+}
+
+struct Run {
+    checks: Vec<CheckResult>,
+    report: QrReport,
+}
+
+/// The names of the checks after the format, in order, for marking them not checked.
+const AFTER_FORMAT: [&str; 12] = [
+    "credential.structure",
+    "issuer.signer_known",
+    "issuer.signer_not_revoked",
+    "issuer.certificate_chain",
+    "issuer.signature",
+    "credential.claims",
+    "credential.validity",
+    "device.signature",
+    "freshness",
+    "challenge",
+    "purpose",
+    "status",
+];
+
+impl Run {
+    fn push(&mut self, name: impl Into<String>, outcome: Outcome) {
+        self.checks.push(CheckResult {
+            name: name.into(),
+            outcome,
+        });
+    }
+
+    fn rest_not_checked(&mut self, from: usize, why: &'static str) {
+        for name in &AFTER_FORMAT[from..] {
+            self.push(*name, Outcome::NotChecked(why));
+        }
+        self.push("licence.status_letters", Outcome::NotChecked(why));
+    }
+
+    fn verify(&mut self, verifier: &QrVerifier, input: &VerifyInput<'_>) {
+        let presentation = match decode_text(input.text) {
+            Ok(p) => {
+                self.push("code.format", Outcome::Passed);
+                p
+            }
+            Err(e) => {
+                self.push("code.format", Outcome::Failed(e.to_string()));
+                self.rest_not_checked(0, "the code could not be read");
+                return;
+            }
+        };
+        self.report.generated_at = Some(presentation.generated_at);
+        let parsed = match ParsedCredential::parse(&presentation.credential) {
+            Ok(p) => {
+                self.push("credential.structure", Outcome::Passed);
+                p
+            }
+            Err(e) => {
+                self.push("credential.structure", Outcome::Failed(e.to_string()));
+                self.rest_not_checked(1, "the credential could not be read");
+                return;
+            }
+        };
+
+        // Which signer: every known certificate with this kid is tried (kids may collide).
+        let candidates: Vec<usize> = verifier
+            .signers
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.kid == parsed.kid)
+            .map(|(i, _)| i)
+            .collect();
+        if candidates.is_empty() {
+            self.push(
+                "issuer.signer_known",
+                Outcome::Failed(format!(
+                    "no document signer with key identifier {} is in the trust list",
+                    hex(&parsed.kid)
+                )),
+            );
+            self.rest_not_checked(2, "the signer is unknown");
+            return;
+        }
+        self.push("issuer.signer_known", Outcome::Passed);
+        let to_verify = sig_structure(&parsed.payload);
+        let signer = candidates.iter().copied().find(|&i| {
+            verifier.signers[i]
+                .parsed
+                .public_key()
+                .verify(&to_verify, &parsed.signature)
+                .is_ok()
+        });
+        let chosen = signer.unwrap_or(candidates[0]);
+        let known = &verifier.signers[chosen];
+        self.report.signer_region = known.parsed.region().map(|r| r.as_u32());
+        self.push(
+            "issuer.signer_not_revoked",
+            match known.revoked_at {
+                Some(when) if when <= input.at => Outcome::Failed(format!(
+                    "the document signer was revoked at {when}; codes it signed are no longer accepted"
+                )),
+                _ => Outcome::Passed,
+            },
+        );
+        let chain = verifier.chain_report(chosen, input.at);
+        self.report.signer = chain.signer().cloned();
+        self.push(
+            "issuer.certificate_chain",
+            if chain.is_valid() {
+                Outcome::Passed
+            } else {
+                let failed: Vec<String> = chain
+                    .failures()
+                    .filter(|r| matches!(r.outcome, edl_pki::Outcome::Failed(_)))
+                    .map(|r| match &r.outcome {
+                        edl_pki::Outcome::Failed(why) => {
+                            format!("{}.{}: {why}", r.role.as_str(), r.check.as_str())
+                        }
+                        _ => String::new(),
+                    })
+                    .collect();
+                Outcome::Failed(failed.join("; "))
+            },
+        );
+        let signature_ok = signer.is_some();
+        self.push(
+            "issuer.signature",
+            if signature_ok {
+                Outcome::Passed
+            } else {
+                Outcome::Failed("the issuer's signature does not verify".into())
+            },
+        );
+        if !signature_ok {
+            // Unsigned claims are never read, let alone shown.
+            self.rest_not_checked(5, "the issuer's signature does not verify");
+            return;
+        }
+
+        let claims = match parsed.claims() {
+            Ok(c) => {
+                self.push("credential.claims", Outcome::Passed);
+                c
+            }
+            Err(e) => {
+                self.push("credential.claims", Outcome::Failed(e.to_string()));
+                self.rest_not_checked(6, "the claims could not be read");
+                return;
+            }
+        };
+        self.learn(&claims);
+        self.push(
+            "credential.validity",
+            if input.at < claims.valid_from {
+                Outcome::Failed(format!(
+                    "the credential is valid only from {}",
+                    claims.valid_from
+                ))
+            } else if input.at > claims.valid_until {
+                Outcome::Failed(format!(
+                    "the credential expired at {}; the holder's wallet must refresh it",
+                    claims.valid_until
+                ))
+            } else {
+                Outcome::Passed
+            },
+        );
+        self.push("device.signature", device_signature(&presentation, &claims));
+        self.push(
+            "freshness",
+            freshness(&presentation, input.at, verifier.policy),
+        );
+        self.push(
+            "challenge",
+            match input.challenge {
+                None => Outcome::NotApplicable("the verifier showed no challenge"),
+                Some(expected) if expected == presentation.challenge.as_slice() => Outcome::Passed,
+                Some(_) if presentation.challenge.is_empty() => {
+                    Outcome::Failed("the code does not carry the challenge shown".into())
+                }
+                Some(_) => Outcome::Failed("the code carries another challenge".into()),
+            },
+        );
+        self.push(
+            "purpose",
+            match input.allowed_purposes {
+                None => Outcome::NotApplicable("the verifier is not limited to purposes"),
+                Some(allowed) if allowed.contains(&claims.purpose) => Outcome::Passed,
+                Some(_) => Outcome::Failed(format!(
+                    "this verifier may not verify for the purpose {}",
+                    claims.purpose.as_str()
+                )),
+            },
+        );
+        let (finding, outcome) = status(&claims, self.report.signer_region, input);
+        self.report.status = finding;
+        self.push("status", outcome);
+
+        let letters = match claims.value("status_letters") {
+            Some(FieldValue::Text(t)) => StatusSet::parse(t).ok(),
+            _ => None,
+        };
+        let shown = letters.map_or(DisplayState::BlackQr, |l| l.display_state());
+        self.push(
+            "licence.status_letters",
+            match letters {
+                None => {
+                    Outcome::Failed("the status letters are not valid GA/T 16.25 letters".into())
+                }
+                Some(l) => match l.display_state() {
+                    DisplayState::BlackQr => Outcome::Passed,
+                    _ => Outcome::Failed(format!(
+                        "the licence's status ({}) does not allow driving",
+                        l.iter().map(|x| x.name_zh()).collect::<Vec<_>>().join("、")
+                    )),
+                },
+            },
+        );
+        let listed = match &self.report.status {
+            StatusFinding::Found {
+                status: CredentialStatus::Suspended,
+                ..
+            } => DisplayState::RedQr,
+            StatusFinding::Found {
+                status: CredentialStatus::Invalid,
+                ..
+            } => DisplayState::NotDisplayed,
+            _ => DisplayState::BlackQr,
+        };
+        self.report.colour = match shown.most_severe(listed) {
+            DisplayState::BlackQr => Colour::Black,
+            DisplayState::RedQr | DisplayState::Invalid => Colour::Red,
+            DisplayState::NotDisplayed => Colour::None,
+        };
+    }
+
+    fn learn(&mut self, claims: &Claims) {
+        self.report.purpose = Some(claims.purpose);
+        self.report.valid_from = Some(claims.valid_from);
+        self.report.valid_until = Some(claims.valid_until);
+        self.report.fields = claims
+            .elements
+            .iter()
+            .map(|(f, v)| ShownField {
+                identifier: f.identifier,
+                label_zh: f.element().label_zh,
+                value: v.clone(),
+            })
+            .collect();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn device_signature(presentation: &Presentation, claims: &Claims) -> Outcome {
+    let Some(key) = device_key(&claims.device_key) else {
+        return Outcome::Failed("the device key is not a point on P-256".into());
+    };
+    let generated = u64::try_from(presentation.generated_at.unix_timestamp()).unwrap_or(0);
+    let signed = holder_signed_bytes(
+        &presentation.credential,
+        generated,
+        purpose_code(claims.purpose),
+        &presentation.challenge,
+    );
+    match key.verify_sig(&signed, &presentation.device_signature) {
+        Ok(()) => Outcome::Passed,
+        Err(_) => Outcome::Failed(
+            "the device signature does not verify with the device key the credential names".into(),
+        ),
+    }
+}
+
+/// The device key from its compressed form; the crypto library checks that it is on the curve.
+fn device_key(compressed: &[u8; 33]) -> Option<aws_lc_rs::signature::ParsedPublicKey> {
+    aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
+        compressed,
+    )
+    .ok()
+}
+
+fn freshness(presentation: &Presentation, at: OffsetDateTime, policy: Policy) -> Outcome {
+    let age = at - presentation.generated_at;
+    if age < -policy.future_skew {
+        Outcome::Failed(format!(
+            "the code is dated {} s in the future (more than the {} s allowed for clock differences)",
+            -age.whole_seconds(),
+            policy.future_skew.whole_seconds()
+        ))
+    } else if age > policy.freshness {
+        Outcome::Failed(format!(
+            "the code is {} s old, older than the {} s accepted: a screenshot or a replay",
+            age.whole_seconds(),
+            policy.freshness.whole_seconds()
+        ))
+    } else {
+        Outcome::Passed
+    }
+}
+
+fn status(
+    claims: &Claims,
+    region: Option<u32>,
+    input: &VerifyInput<'_>,
+) -> (StatusFinding, Outcome) {
+    let unknown = |reason: String| {
+        (
+            StatusFinding::Unknown {
+                reason: reason.clone(),
+            },
+            Outcome::Failed(format!("unknown: {reason}")),
+        )
+    };
+    let Some(idx) = claims.status_index else {
+        return (
+            StatusFinding::NotReferenced,
+            Outcome::NotApplicable("the credential carries no status index"),
+        );
+    };
+    let Some(region) = region else {
+        return unknown("the signer certificate names no region".into());
+    };
+    let list = input
+        .status_lists
+        .iter()
+        .filter(|l| {
+            DocumentSignerCertificate::parse(l.signer.clone())
+                .ok()
+                .and_then(|c| c.region())
+                .is_some_and(|r| r.as_u32() == region)
+        })
+        .max_by_key(|l| l.issued_at);
+    let Some(list) = list else {
+        return unknown(format!("no status list of region {region:06} is held"));
+    };
+    if !list.is_current(input.at) {
+        return unknown(format!(
+            "the status list of region {region:06} expired at {}",
+            list.expires_at
+        ));
+    }
+    match list.list.get(idx) {
+        Err(e) => unknown(e.to_string()),
+        Ok(status) => (
+            StatusFinding::Found {
+                status,
+                list_issued_at: list.issued_at,
+            },
+            match status {
+                CredentialStatus::Valid => Outcome::Passed,
+                other => Outcome::Failed(format!("the credential is {}", other.as_str())),
+            },
+        ),
+    }
+}
