@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 
 use edl_domain::{ClaimRefusal, DisplayState, FileNumber, Licence, RegionCode, StatusSet};
 use edl_mdoc::issue::{IssueRequest, prepare, validity_window};
+use edl_mdoc::purpose::PURPOSES;
 use edl_mdoc::{IssuerSigned, Portrait, StatusReference};
 use edl_pki::{Passphrase, PublicKey, Signer};
+use edl_qr::claims::portrait_digest;
+use edl_qr::{CompactCredential, CredentialRequest};
 use edl_status_list::{CredentialStatus, StatusList, StatusListToken, verify_token};
 use edl_store::{CredentialRecord, CredentialState, NewCredential, Store, StoreError};
 use time::{Duration, OffsetDateTime};
@@ -49,6 +52,9 @@ pub enum CredentialError {
     /// The credential could not be made.
     #[error(transparent)]
     Issue(#[from] edl_mdoc::IssueError),
+    /// A compact (QR) credential could not be made.
+    #[error(transparent)]
+    IssueCompact(#[from] edl_qr::credential::IssueError),
     /// The status list could not be made or signed.
     #[error("status list: {0}")]
     StatusList(String),
@@ -81,6 +87,9 @@ pub struct Issuer<'a> {
 pub struct Issued {
     /// The IssuerSigned the wallet keeps.
     pub issuer_signed: IssuerSigned,
+    /// The compact credentials for the QR code, one per purpose, issued beside the mdoc with the
+    /// same validity window and status index.
+    pub compact: Vec<CompactCredential>,
     /// The registry's record (status index …).
     pub record: CredentialRecord,
 }
@@ -164,8 +173,30 @@ pub async fn issue_for<S: Store>(
     let signature = key
         .sign(prepared.signature_payload())
         .map_err(edl_mdoc::IssueError::from)?;
+    let digest = portrait_digest(portrait.as_bytes());
+    let compact = PURPOSES
+        .into_iter()
+        .map(|purpose| {
+            edl_qr::issue(
+                licence,
+                &CredentialRequest {
+                    purpose,
+                    device_key,
+                    portrait_digest: &digest,
+                    valid_from: window.valid_from,
+                    valid_until: window.valid_until,
+                    status_index: Some(record.status_index),
+                    signer_certificate: certificate.certificate(),
+                    signer_not_before: certificate.not_before(),
+                    signer_not_after: certificate.not_after(),
+                },
+                &key,
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Issued {
         issuer_signed: prepared.complete(signature)?,
+        compact,
         record,
     })
 }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod import;
 pub mod interop;
 pub mod pki_dir;
+pub mod verifier_dir;
 pub mod wallet_dir;
 
 pub use any_store::AnyStore;

@@ -6,6 +6,7 @@
 //! DIR/iaca.key                     its key (encrypted PKCS#8)
 //! DIR/trust-list-signer.pem|.key   signs the trust list (EKU 1.0.18013.5.1.7)
 //! DIR/signers/<region>/<n>.pem|.key  document signers of the authority of <region>, n = 1, 2, …
+//! DIR/signers/<region>/<n>.revoked   when signer n was revoked (RFC 3339), if it was
 //! ```
 //!
 //! Rotation adds `<n+1>`; older signers stay, so credentials they signed keep verifying until
@@ -17,8 +18,8 @@ use std::path::{Path, PathBuf};
 use edl_domain::{IssuingAuthority, RegionCode};
 use edl_pki::{
     AuthoritySigners, CertificateDer, Country, DEFAULT_IACA_VALIDITY, DocumentSignerCertificate,
-    DocumentSignerParams, FileSigner, IacaParams, IssuerAltName, KeyFileError, Passphrase,
-    RotationError, ScryptCost, SignedTrustList, TrustAnchor, TrustList, TrustListEntry,
+    DocumentSignerParams, FileSigner, IacaParams, IssuerAltName, KeyFileError, ListedSigner,
+    Passphrase, RotationError, ScryptCost, SignedTrustList, TrustAnchor, TrustList, TrustListEntry,
     TrustListSignerParams, issue_document_signer, issue_iaca, issue_trust_list_signer,
 };
 use time::{Duration, OffsetDateTime};
@@ -77,6 +78,14 @@ pub enum PkiDirError {
     /// The trust list could not be made.
     #[error("the trust list could not be made: {0}")]
     TrustList(#[from] edl_pki::TrustListError),
+    /// The signer was revoked already.
+    #[error("document signer {number} of region {region} is already revoked")]
+    AlreadyRevoked {
+        /// The region.
+        region: RegionCode,
+        /// The signer's number.
+        number: u32,
+    },
 }
 
 /// A PKI directory.
@@ -153,6 +162,9 @@ pub struct SignerFile {
     pub path: PathBuf,
     /// The parsed certificate.
     pub certificate: DocumentSignerCertificate,
+    /// When it was revoked, if it was: it signs nothing more, and verifiers refuse what it
+    /// signed from then on.
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 impl PkiDir {
@@ -273,10 +285,32 @@ impl PkiDir {
                         reason: e.to_string(),
                     }
                 })?;
+            let revoked_path = dir.join(format!("{number}.revoked"));
+            let revoked_at = match fs::read_to_string(&revoked_path) {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(source) => {
+                    return Err(PkiDirError::Io {
+                        path: revoked_path,
+                        operation: "read",
+                        source,
+                    });
+                }
+                Ok(text) => Some(
+                    OffsetDateTime::parse(
+                        text.trim(),
+                        &time::format_description::well_known::Rfc3339,
+                    )
+                    .map_err(|_| PkiDirError::Certificate {
+                        path: revoked_path.clone(),
+                        reason: "the revocation time is not RFC 3339".into(),
+                    })?,
+                ),
+            };
             signers.push(SignerFile {
                 number,
                 path,
                 certificate,
+                revoked_at,
             });
         }
         signers.sort_by_key(|s| s.number);
@@ -349,6 +383,40 @@ impl PkiDir {
             number,
             path,
             certificate,
+            revoked_at: None,
+        })
+    }
+
+    /// Revokes document signer `number` of `region` from `at`: it signs nothing more, and the
+    /// next trust list tells verifiers to refuse what it signed.
+    pub fn revoke(
+        &self,
+        region: RegionCode,
+        number: u32,
+        at: OffsetDateTime,
+    ) -> Result<SignerFile, PkiDirError> {
+        let signer = self
+            .signers(region)?
+            .into_iter()
+            .find(|s| s.number == number)
+            .ok_or(PkiDirError::NoSigner(region))?;
+        if signer.revoked_at.is_some() {
+            return Err(PkiDirError::AlreadyRevoked { region, number });
+        }
+        let at = at
+            .to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .unwrap_or(at);
+        let text = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        write_new(
+            &self.region_dir(region).join(format!("{number}.revoked")),
+            text.as_bytes(),
+        )?;
+        Ok(SignerFile {
+            revoked_at: Some(at),
+            ..signer
         })
     }
 
@@ -396,7 +464,7 @@ impl PkiDir {
                 reason: "the certificate does not name its authority and region".into(),
             })?;
         let mut view = AuthoritySigners::new(authority);
-        for s in signers {
+        for s in signers.into_iter().filter(|s| s.revoked_at.is_none()) {
             view.add(s.certificate)?;
         }
         Ok(view)
@@ -446,13 +514,26 @@ impl PkiDir {
             }
         })?;
         let issue_id = u64::try_from(now.unix_timestamp()).unwrap_or(0);
+        let mut signers = Vec::new();
+        for region in self.regions()? {
+            for s in self.signers(region)? {
+                // Expired signers have nothing left to vouch for.
+                if s.certificate.not_after() >= now {
+                    signers.push(ListedSigner {
+                        certificate: s.certificate.certificate().clone(),
+                        revoked_at: s.revoked_at,
+                    });
+                }
+            }
+        }
         let list = TrustList::new(
             "China e-driving licence platform",
             now,
             issue_id,
             now + TRUST_LIST_NEXT_UPDATE,
             vec![entry],
-        )?;
+        )?
+        .with_document_signers(signers);
         let signer_cert = read_certificate(&self.root.join("trust-list-signer.pem"))?;
         let key = FileSigner::open(&self.root.join("trust-list-signer.key"), passphrase)?;
         Ok(list.sign(&[signer_cert, iaca], &key)?)

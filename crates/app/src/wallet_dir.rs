@@ -5,6 +5,8 @@
 //! DIR/device.key       the device's P-256 private key, encrypted
 //! DIR/device.cose      its public key as a COSE_Key (CBOR)
 //! DIR/credential.cbor  the claimed IssuerSigned
+//! DIR/qr.cbor          the compact credentials for the QR code: a CBOR array of byte strings,
+//!                      one COSE_Sign1 per purpose
 //! ```
 
 use std::fs;
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 use edl_mdoc::device_key::{from_cose_key, to_cose_key};
 use edl_mdoc::{DeviceResponse, IssuerSigned, Purpose, SessionTranscript};
 use edl_pki::{FileSigner, KeyFileError, Passphrase, PublicKey, ScryptCost, Signer};
+use edl_qr::CompactCredential;
 
 /// Why a wallet operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,12 @@ pub enum WalletError {
     /// The device key could not sign.
     #[error(transparent)]
     Present(#[from] edl_mdoc::present::PresentError),
+    /// The QR code could not be made.
+    #[error(transparent)]
+    Qr(#[from] edl_qr::presentation::PresentError),
+    /// The wallet holds no compact credential for the purpose.
+    #[error("the wallet holds no QR credential for the purpose {}; claim again", .0.as_str())]
+    NoPurpose(Purpose),
 }
 
 /// A wallet directory.
@@ -81,6 +90,66 @@ impl WalletDir {
 
     fn credential_path(&self) -> PathBuf {
         self.root.join("credential.cbor")
+    }
+
+    fn qr_path(&self) -> PathBuf {
+        self.root.join("qr.cbor")
+    }
+
+    /// Stores the compact credentials of a claim (replacing older ones).
+    pub fn store_compact(&self, credentials: &[CompactCredential]) -> Result<(), WalletError> {
+        let path = self.qr_path();
+        let tmp = path.with_extension("tmp");
+        let value = ciborium::Value::Array(
+            credentials
+                .iter()
+                .map(|c| ciborium::Value::Bytes(c.as_bytes().to_vec()))
+                .collect(),
+        );
+        fs::write(&tmp, edl_cbor::encode(&value)).map_err(io(&tmp, "write"))?;
+        fs::rename(&tmp, &path).map_err(io(&path, "rename"))
+    }
+
+    /// The compact credential for `purpose`.
+    pub fn compact(&self, purpose: Purpose) -> Result<CompactCredential, WalletError> {
+        let path = self.qr_path();
+        if !path.exists() {
+            return Err(WalletError::NoCredential);
+        }
+        let bytes = fs::read(&path).map_err(io(&path, "read"))?;
+        let damaged = |reason: String| WalletError::Damaged {
+            path: path.clone(),
+            reason,
+        };
+        let value = edl_cbor::decode(&bytes, 64 * 1024).map_err(|e| damaged(e.to_string()))?;
+        let ciborium::Value::Array(items) = value else {
+            return Err(damaged("not an array".into()));
+        };
+        for item in items {
+            let ciborium::Value::Bytes(bytes) = item else {
+                return Err(damaged("an entry is not a byte string".into()));
+            };
+            let credential =
+                CompactCredential::from_bytes(bytes).map_err(|e| damaged(e.to_string()))?;
+            if credential.claims().map(|c| c.purpose).ok() == Some(purpose) {
+                return Ok(credential);
+            }
+        }
+        Err(WalletError::NoPurpose(purpose))
+    }
+
+    /// The QR text for `purpose` at `now`, signed with the device key (and `challenge` when the
+    /// verifier showed one).
+    pub fn qr_text(
+        &self,
+        passphrase: &Passphrase,
+        purpose: Purpose,
+        now: time::OffsetDateTime,
+        challenge: &[u8],
+    ) -> Result<String, WalletError> {
+        let credential = self.compact(purpose)?;
+        let key = FileSigner::open(&self.key_path(), passphrase)?;
+        Ok(edl_qr::present(&credential, now, challenge, &key)?)
     }
 
     /// Creates the device key.

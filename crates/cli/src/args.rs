@@ -62,8 +62,12 @@ pub(crate) enum Command {
     /// A command-line holder: a device key in a file, claimed credentials, presentations.
     #[command(subcommand)]
     Wallet(WalletCommand),
-    /// Verify an ISO 18013-5 DeviceResponse from any implementation; exit 0 only if every check passes.
+    /// Verify an e-licence QR code (text or image) or an ISO 18013-5 DeviceResponse from any
+    /// implementation; exit 0 only if every check passes.
     Verify(VerifyArgs),
+    /// An offline verifier's trust and status lists.
+    #[command(subcommand)]
+    Verifier(VerifierCommand),
     /// Files for other ISO 18013-5 implementations to test against.
     #[command(subcommand)]
     Interop(InteropCommand),
@@ -149,6 +153,18 @@ pub(crate) enum PkiCommand {
         dir: PkiDirArgs,
         #[command(flatten)]
         passphrase: PkiPassphraseArgs,
+    },
+    /// Revoke a document signer (a compromised key): it signs nothing more, and the next trust
+    /// list tells verifiers to refuse what it signed.
+    RevokeSigner {
+        /// The authority's region code.
+        #[arg(long)]
+        region: String,
+        /// The signer's number (see `edl pki list`).
+        #[arg(long)]
+        number: u32,
+        #[command(flatten)]
+        dir: PkiDirArgs,
     },
     /// List the document signers per region with their validity.
     List {
@@ -252,6 +268,41 @@ pub(crate) enum WalletCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Show the live QR code (亮码) for a purpose, signed now with the device key.
+    Qr {
+        /// roadside, business_window, car_rental, transport_company or insurer.
+        #[arg(long, default_value = "roadside")]
+        purpose: String,
+        /// Write a PNG image.
+        #[arg(long, conflicts_with_all = ["svg", "text"])]
+        png: Option<PathBuf>,
+        /// Write an SVG image.
+        #[arg(long, conflicts_with_all = ["png", "text"])]
+        svg: Option<PathBuf>,
+        /// Print the code's text (EDL1:…) only.
+        #[arg(long, conflicts_with_all = ["png", "svg"])]
+        text: bool,
+        /// The challenge the verifier shows, if it shows one.
+        #[arg(long)]
+        challenge: Option<String>,
+        /// The generation time (RFC 3339; default: now). For tests and test vectors.
+        #[arg(long)]
+        at: Option<String>,
+        #[command(flatten)]
+        wallet: WalletArgs,
+        #[command(flatten)]
+        passphrase: WalletPassphraseArgs,
+    },
+    /// Draw the whole card in the terminal: fields, status, points, the QR code, 生成时间.
+    Show {
+        /// roadside, business_window, car_rental, transport_company or insurer.
+        #[arg(long, default_value = "roadside")]
+        purpose: String,
+        #[command(flatten)]
+        wallet: WalletArgs,
+        #[command(flatten)]
+        passphrase: WalletPassphraseArgs,
+    },
     /// Present the claimed licence for a purpose: a device-signed DeviceResponse.
     Present {
         /// roadside, business_window, car_rental, transport_company or insurer.
@@ -271,16 +322,31 @@ pub(crate) enum WalletCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["device_response", "qr_text", "image"])))]
 pub(crate) struct VerifyArgs {
-    /// The DeviceResponse (CBOR).
-    #[arg(long = "device-response")]
-    pub(crate) device_response: PathBuf,
-    /// The session transcript the verifier holds: SessionTranscriptBytes (tag 24) or the bare array.
-    #[arg(long = "session-transcript")]
-    pub(crate) session_transcript: PathBuf,
-    /// Trusted IACA certificates (PEM, one or more).
+    /// An ISO 18013-5 DeviceResponse (CBOR file).
+    #[arg(long = "device-response", requires = "session_transcript")]
+    pub(crate) device_response: Option<PathBuf>,
+    /// The text of an e-licence QR code (`EDL1:…`).
+    #[arg(long = "qr-text")]
+    pub(crate) qr_text: Option<String>,
+    /// A photo or screenshot (PNG or JPEG) holding one e-licence QR code.
     #[arg(long)]
-    pub(crate) trust: PathBuf,
+    pub(crate) image: Option<PathBuf>,
+    /// The session transcript the verifier holds (DeviceResponse only): SessionTranscriptBytes
+    /// (tag 24) or the bare array.
+    #[arg(long = "session-transcript")]
+    pub(crate) session_transcript: Option<PathBuf>,
+    /// Trusted IACA certificates (PEM, one or more). For a QR code, with --trust-list.
+    #[arg(long)]
+    pub(crate) trust: Option<PathBuf>,
+    /// The signed trust list (CBOR) that publishes the document signers (QR codes).
+    #[arg(long = "trust-list")]
+    pub(crate) trust_list: Option<PathBuf>,
+    /// An offline verifier's directory kept by `edl verifier sync` (QR codes): its trust list and
+    /// status lists are used, and their age is shown.
+    #[arg(long = "verifier", conflicts_with_all = ["trust", "trust_list"])]
+    pub(crate) verifier_dir: Option<PathBuf>,
     /// Validation time (RFC 3339; default: now).
     #[arg(long)]
     pub(crate) at: Option<String>,
@@ -290,9 +356,36 @@ pub(crate) struct VerifyArgs {
     /// A status list (CWT) to look the credential up in; repeatable.
     #[arg(long = "status-list")]
     pub(crate) status_lists: Vec<PathBuf>,
+    /// QR codes: the oldest code accepted, in seconds (default 300).
+    #[arg(long = "max-age", default_value_t = 300)]
+    pub(crate) max_age: u32,
+    /// QR codes: the challenge this verifier showed the holder; the code must carry it.
+    #[arg(long)]
+    pub(crate) challenge: Option<String>,
+    /// QR codes: the purpose this verifier verifies for (repeatable); others are refused.
+    #[arg(long)]
+    pub(crate) purpose: Vec<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// An offline verifier's local trust and status lists.
+#[derive(Debug, Subcommand)]
+pub(crate) enum VerifierCommand {
+    /// Fetch the trust list and the status lists from a published directory (trust-list.cbor,
+    /// status/REGION.cwt), verify them and keep what is newer.
+    Sync {
+        /// The published directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The verifier's directory.
+        #[arg(long = "verifier", default_value = "edl-verifier")]
+        verifier_dir: PathBuf,
+        /// The national IACA (PEM) to trust; needed the first time.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::StatusList(command) => trust::status_list(command).await,
             Command::Wallet(command) => trust::wallet(command).await,
             Command::Interop(command) => trust::interop(command).await,
+            Command::Verifier(command) => return crate::qr::verifier(command),
             // The only command whose exit status is a verdict, not just success.
             Command::Verify(args) => return trust::verify(args).await,
         };

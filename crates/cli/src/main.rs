@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod qr;
 mod trust;
 
 use std::process::ExitCode;

@@ -30,7 +30,7 @@ macro_rules! outln {
 /// The largest file the verifier reads (a DeviceResponse, a transcript, a status list).
 const MAX_INPUT_BYTES: u64 = 16 << 20;
 
-fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
+pub(crate) fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
     let len = fs::metadata(path)
         .with_context(|| format!("cannot read the {what} {}", path.display()))?
         .len();
@@ -51,7 +51,7 @@ fn pki_passphrase(args: &PkiPassphraseArgs) -> Result<Passphrase> {
     }
 }
 
-fn wallet_passphrase(args: &WalletPassphraseArgs) -> Result<Passphrase> {
+pub(crate) fn wallet_passphrase(args: &WalletPassphraseArgs) -> Result<Passphrase> {
     match &args.passphrase_file {
         Some(path) => Passphrase::from_file(path).context("cannot read the wallet passphrase file"),
         None => Passphrase::from_env("EDL_WALLET_PASSPHRASE")
@@ -67,7 +67,7 @@ fn region(text: &str) -> Result<RegionCode> {
     RegionCode::parse(text).context("--region must be a GB/T 2260 code such as 120100")
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
@@ -194,6 +194,17 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
                 outln!("IACA certificate written to {}", pem.display());
             }
         }
+        PkiCommand::RevokeSigner {
+            region: code,
+            number,
+            dir,
+        } => {
+            let revoked = PkiDir::new(&dir.pki_dir).revoke(region(&code)?, number, now)?;
+            outln!(
+                "document signer #{number} of {code} revoked from {}; publish a new trust list (edl pki export-trust-list) so verifiers learn it",
+                rfc3339(revoked.revoked_at.unwrap_or(now))
+            );
+        }
         PkiCommand::List { dir } => {
             let pki = PkiDir::new(&dir.pki_dir);
             let anchor = pki.anchor()?;
@@ -204,10 +215,10 @@ pub(crate) async fn pki(command: PkiCommand) -> Result<()> {
             );
             for code in pki.regions()? {
                 for signer in pki.signers(code)? {
-                    let state = if signer.certificate.is_valid_at(now) {
-                        "valid"
-                    } else {
-                        "not valid now"
+                    let state = match signer.revoked_at {
+                        Some(at) => format!("revoked {}", rfc3339(at)),
+                        None if signer.certificate.is_valid_at(now) => "valid".to_owned(),
+                        None => "not valid now".to_owned(),
                     };
                     outln!(
                         "{code}  #{}  {}  {} .. {}  {state}",
@@ -311,6 +322,7 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
             )
             .await?;
             wallet.store_credential(&issued.issuer_signed)?;
+            wallet.store_compact(&issued.compact)?;
             let c = &issued.record.credential;
             outln!(
                 "claimed: credential {} (status index {} of {})",
@@ -324,6 +336,34 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
                 rfc3339(c.valid_until)
             );
         }
+        WalletCommand::Qr {
+            purpose,
+            png,
+            svg,
+            text,
+            challenge,
+            at,
+            wallet,
+            passphrase,
+        } => crate::qr::wallet_qr(crate::qr::QrOutput {
+            purpose: &purpose,
+            png: png.as_deref(),
+            svg: svg.as_deref(),
+            text,
+            challenge: challenge.as_deref(),
+            at: at.as_deref(),
+            wallet: &WalletDir::new(&wallet.wallet_dir),
+            passphrase: &wallet_passphrase(&passphrase)?,
+        })?,
+        WalletCommand::Show {
+            purpose,
+            wallet,
+            passphrase,
+        } => crate::qr::wallet_show(
+            &purpose,
+            &WalletDir::new(&wallet.wallet_dir),
+            &wallet_passphrase(&passphrase)?,
+        )?,
         WalletCommand::Present {
             purpose,
             session_transcript,
@@ -358,13 +398,22 @@ pub(crate) async fn wallet(command: WalletCommand) -> Result<()> {
 }
 
 pub(crate) async fn verify(args: VerifyArgs) -> Result<ExitCode> {
-    let response = read_input(&args.device_response, "DeviceResponse")?;
+    let Some(device_response) = &args.device_response else {
+        return crate::qr::verify(&args);
+    };
+    let Some(session_transcript) = &args.session_transcript else {
+        bail!("--device-response needs --session-transcript");
+    };
+    let Some(trust) = &args.trust else {
+        bail!("--device-response needs --trust IACA.pem");
+    };
+    let response = read_input(device_response, "DeviceResponse")?;
     let transcript =
-        SessionTranscript::from_bytes(&read_input(&args.session_transcript, "session transcript")?)
+        SessionTranscript::from_bytes(&read_input(session_transcript, "session transcript")?)
             .context(
                 "the session transcript is neither SessionTranscriptBytes nor a SessionTranscript",
             )?;
-    let pem = String::from_utf8(read_input(&args.trust, "trust file")?)
+    let pem = String::from_utf8(read_input(trust, "trust file")?)
         .context("the trust file is not PEM text")?;
     let anchors = CertificateDer::parse_pem_bundle(&pem)
         .context("the trust file holds no PEM certificate")?
@@ -462,7 +511,7 @@ fn print_report(report: &edl_mdoc::VerificationReport) {
     let _ = write!(io::stdout(), "{report}");
 }
 
-fn decode_hex(text: &str) -> Result<Vec<u8>> {
+pub(crate) fn decode_hex(text: &str) -> Result<Vec<u8>> {
     let text = text.trim();
     if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
         bail!("not an even number of hex digits");

@@ -55,8 +55,9 @@ pub use profile::{
 pub use rotation::{AuthoritySigners, RotationError};
 pub use signer::{InMemorySigner, KeyError, SignError, Signer};
 pub use trust_list::{
-    MAX_TRUST_LIST_BYTES, MDL_DOC_TYPE, PreparedTrustList, SignedTrustList, TRUST_LIST_VERSION,
-    TrustList, TrustListEntry, TrustListError, verify_trust_list, verify_trust_list_update,
+    ListedSigner, MAX_LISTED_SIGNERS, MAX_TRUST_LIST_BYTES, MDL_DOC_TYPE, PreparedTrustList,
+    SignedTrustList, TRUST_LIST_VERSION, TrustList, TrustListEntry, TrustListError,
+    verify_trust_list, verify_trust_list_update,
 };
 pub use validate::{
     ChainReport, Check, CheckResult, Failure, NotChecked, Outcome, Role, SignerFacts,

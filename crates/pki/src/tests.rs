@@ -867,3 +867,75 @@ fn a_protected_header_with_more_than_alg_is_refused() {
         Some(TrustListError::UnsupportedAlgorithm)
     );
 }
+
+#[test]
+fn listed_document_signers_and_their_revocation_round_trip() {
+    let (root, key, cert) = trust_list_setup();
+    let anchors = std::slice::from_ref(&root.anchor);
+    let entry = TrustListEntry::new(root.cert.clone(), "公安部交通管理局").unwrap();
+    let bare = TrustList::new(
+        "公安部交通管理局",
+        T0,
+        1,
+        T0 + Duration::days(30),
+        vec![entry],
+    )
+    .unwrap();
+    let signed = bare
+        .clone()
+        .sign(std::slice::from_ref(&cert), &key)
+        .unwrap();
+    assert!(
+        verify_trust_list(signed.as_bytes(), anchors, AT)
+            .unwrap()
+            .document_signers()
+            .is_empty()
+    );
+    let listed = vec![
+        ListedSigner {
+            certificate: cert.clone(),
+            revoked_at: None,
+        },
+        ListedSigner {
+            certificate: root.cert.clone(),
+            revoked_at: Some(T0 + Duration::milliseconds(1500)),
+        },
+    ];
+    let signed = bare
+        .with_document_signers(listed.clone())
+        .sign(std::slice::from_ref(&cert), &key)
+        .unwrap();
+    let read = verify_trust_list(signed.as_bytes(), anchors, AT).unwrap();
+    assert_eq!(read.document_signers()[0], listed[0]);
+    assert_eq!(
+        read.document_signers()[1].certificate,
+        listed[1].certificate
+    );
+    assert_eq!(
+        read.document_signers()[1].revoked_at,
+        Some(T0 + Duration::seconds(1)),
+        "kept to whole seconds"
+    );
+    // A wrong type is refused by name.
+    let text = |s: &str| Value::Text(s.into());
+    let mut value = TrustList::new(
+        "p",
+        T0,
+        2,
+        T0 + Duration::days(1),
+        vec![TrustListEntry::new(root.cert.clone(), "x").unwrap()],
+    )
+    .unwrap()
+    .to_cbor();
+    let Value::Map(top) = &mut value else {
+        panic!("a map")
+    };
+    top.push((text("edlDocumentSigners"), text("not an array")));
+    let bytes = sign_payload(cbor(&value), &key, &cert);
+    assert_eq!(
+        verify_trust_list(&bytes, anchors, AT).err(),
+        Some(TrustListError::WrongType {
+            field: "edlDocumentSigners"
+        })
+    );
+}

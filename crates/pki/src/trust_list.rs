@@ -77,7 +77,22 @@ pub struct TrustList {
     issue_id: u64,
     next_update: OffsetDateTime,
     entries: Vec<TrustListEntry>,
+    document_signers: Vec<ListedSigner>,
 }
+
+/// A document-signer certificate the list publishes, so that verifiers of the compact QR code
+/// (which names its signer only by a key identifier) can check it offline; and when the platform
+/// revoked it, if it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSigner {
+    /// The certificate (DER).
+    pub certificate: CertificateDer,
+    /// From when codes it signed are refused.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// The most document signers a list may carry.
+pub const MAX_LISTED_SIGNERS: usize = 65_536;
 
 /// Why a trust list could not be made, read or trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -208,7 +223,26 @@ impl TrustList {
             issue_id,
             next_update,
             entries,
+            document_signers: Vec::new(),
         })
+    }
+
+    /// The list with these document signers (`edlDocumentSigners`, an extension VICAL readers
+    /// ignore). Their revocation times are kept to whole seconds.
+    pub fn with_document_signers(mut self, signers: Vec<ListedSigner>) -> TrustList {
+        self.document_signers = signers
+            .into_iter()
+            .map(|s| ListedSigner {
+                revoked_at: s.revoked_at.map(whole_seconds_utc),
+                ..s
+            })
+            .collect();
+        self
+    }
+
+    /// The document signers it publishes.
+    pub fn document_signers(&self) -> &[ListedSigner] {
+        &self.document_signers
     }
 
     /// Who publishes the list (`vicalProvider`).
@@ -345,14 +379,32 @@ impl TrustList {
                 Value::Map(map)
             })
             .collect();
-        Value::Map(vec![
+        let mut map = vec![
             (text("version"), text(TRUST_LIST_VERSION)),
             (text("vicalProvider"), text(&self.provider)),
             (text("date"), tdate(self.issued_at)),
             (text("vicalIssueID"), Value::Integer(self.issue_id.into())),
             (text("nextUpdate"), tdate(self.next_update)),
             (text("certificateInfos"), Value::Array(entries)),
-        ])
+        ];
+        if !self.document_signers.is_empty() {
+            let signers = self
+                .document_signers
+                .iter()
+                .map(|s| {
+                    let mut entry = vec![(
+                        text("certificate"),
+                        Value::Bytes(s.certificate.as_bytes().to_vec()),
+                    )];
+                    if let Some(when) = s.revoked_at {
+                        entry.push((text("revokedAt"), tdate(when)));
+                    }
+                    Value::Map(entry)
+                })
+                .collect();
+            map.push((text("edlDocumentSigners"), Value::Array(signers)));
+        }
+        Value::Map(map)
     }
 
     fn from_cbor(value: &Value) -> Result<TrustList, TrustListError> {
@@ -369,12 +421,31 @@ impl TrustList {
         for (index, info) in infos.iter().enumerate() {
             entries.push(entry_from_cbor(index, info)?);
         }
+        let document_signers = match map.get("edlDocumentSigners") {
+            None => Vec::new(),
+            Some(Value::Array(items)) if items.len() <= MAX_LISTED_SIGNERS => items
+                .iter()
+                .map(|item| {
+                    let entry = Map::read(item, "edlDocumentSigners entry")?;
+                    Ok(ListedSigner {
+                        certificate: CertificateDer::new(entry.bytes("certificate")?.to_vec()),
+                        revoked_at: entry.optional_tdate("revokedAt")?,
+                    })
+                })
+                .collect::<Result<Vec<_>, TrustListError>>()?,
+            Some(_) => {
+                return Err(TrustListError::WrongType {
+                    field: "edlDocumentSigners",
+                });
+            }
+        };
         Ok(TrustList {
             provider,
             issued_at,
             issue_id,
             next_update,
             entries,
+            document_signers,
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod base45;
 pub mod claims;
 pub mod credential;
 pub mod presentation;
+pub mod report_json;
 pub mod verify;
 
 pub use credential::{CompactCredential, CredentialRequest, PreparedCredential, issue, prepare};

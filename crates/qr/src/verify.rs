@@ -121,6 +121,28 @@ pub struct ShownField {
     pub value: FieldValue,
 }
 
+impl ShownField {
+    /// The value as the card shows it: 中国 rather than CHN, 正常 rather than A.
+    pub fn display(&self) -> String {
+        match (self.identifier, &self.value) {
+            ("nationality", FieldValue::Text(code)) => edl_domain::Nationality::parse(code)
+                .ok()
+                .and_then(|n| n.name_zh())
+                .map_or_else(|| code.clone(), str::to_owned),
+            ("status_letters", FieldValue::Text(letters)) => match StatusSet::parse(letters) {
+                Ok(set) if set.is_empty() => "正常".to_owned(),
+                Ok(set) => set
+                    .iter()
+                    .map(|l| l.name_zh())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                Err(_) => letters.clone(),
+            },
+            (_, value) => value.display(),
+        }
+    }
+}
+
 /// The verifier's report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QrReport {

@@ -153,3 +153,59 @@ fn parse_total(stats: &str) -> Option<u64> {
 pub fn count_data_lines(csv: &str) -> usize {
     csv.lines().count().saturating_sub(1)
 }
+
+pub const PKI_PASS: (&str, &str) = ("EDL_PKI_PASSPHRASE", "operator test passphrase");
+pub const WALLET_PASS: (&str, &str) = ("EDL_WALLET_PASSPHRASE", "holder test passphrase");
+pub const FAST_KDF: [&str; 2] = ["--kdf-cost", "14"];
+
+/// A registry of 300 licences and a PKI with a document signer for the authority of one normal
+/// licence, whose region is switched on. Returns (edl, file number, region).
+pub fn platform() -> (Edl, String, String) {
+    let edl = Edl::new();
+    let csv = edl.path("licences.csv");
+    edl.ok(&[
+        "gen-licences",
+        "--count",
+        "300",
+        "--seed",
+        "5",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    edl.ok(&["import", csv.to_str().unwrap(), "--no-progress"]);
+    let file_number = edl.first_normal_file_number(&csv);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let row: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with(&file_number))
+        .unwrap()
+        .split(',')
+        .collect();
+    let (authority, region) = (row[11].to_owned(), row[12].to_owned());
+    edl.ok_env(&[&["pki", "init"][..], &FAST_KDF].concat(), &[PKI_PASS]);
+    edl.ok_env(
+        &[
+            &[
+                "pki",
+                "add-authority",
+                "--region",
+                &region,
+                "--name",
+                &authority,
+            ][..],
+            &FAST_KDF,
+        ]
+        .concat(),
+        &[PKI_PASS],
+    );
+    edl.ok(&[
+        "rollout",
+        "enable",
+        &region,
+        "--from",
+        "2021-01-01",
+        "--phase",
+        "test",
+    ]);
+    (edl, file_number, region)
+}
