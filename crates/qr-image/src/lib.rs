@@ -335,7 +335,30 @@ fn jpeg_greyscale(bytes: &[u8]) -> Result<Grey, ReadError> {
 }
 
 /// Finds every QR code in a greyscale image and reads those it can; `Ok` holds at least one text.
+///
+/// Camera photos defeat a single pass now and then (sensor noise against the detector's local
+/// threshold), so an image where nothing is read is tried again denoised (a 3×3 box blur) and then
+/// at half size; the first pass that reads something wins.
 pub fn read_grey(image: &Grey) -> Result<Vec<String>, ReadError> {
+    let mut first = match read_once(image) {
+        Ok(texts) => return Ok(texts),
+        Err(e) => e,
+    };
+    for retry in [blur, half] {
+        let Some(prepared) = retry(image) else {
+            continue;
+        };
+        match read_once(&prepared) {
+            Ok(texts) => return Ok(texts),
+            // "Found but unreadable" says more than "not found".
+            Err(e @ ReadError::Unreadable(_)) => first = e,
+            Err(_) => {}
+        }
+    }
+    Err(first)
+}
+
+fn read_once(image: &Grey) -> Result<Vec<String>, ReadError> {
     let mut prepared =
         rqrr::PreparedImage::prepare_from_greyscale(image.width, image.height, |x, y| {
             image.pixels[y * image.width + x]
@@ -360,6 +383,56 @@ pub fn read_grey(image: &Grey) -> Result<Vec<String>, ReadError> {
         return Err(ReadError::Unreadable(last_error.unwrap_or_default()));
     }
     Ok(texts)
+}
+
+/// A 3×3 box blur (edges kept).
+fn blur(image: &Grey) -> Option<Grey> {
+    let (w, h) = (image.width, image.height);
+    if w < 3 || h < 3 {
+        return None;
+    }
+    let mut pixels = image.pixels.clone();
+    for y in 1..h - 1 {
+        for x in 1..w - 1 {
+            let mut sum = 0u32;
+            for dy in 0..3 {
+                let row = (y + dy - 1) * w;
+                for dx in 0..3 {
+                    sum += u32::from(image.pixels[row + x + dx - 1]);
+                }
+            }
+            pixels[y * w + x] = (sum / 9) as u8;
+        }
+    }
+    Some(Grey {
+        width: w,
+        height: h,
+        pixels,
+    })
+}
+
+/// Half the size, each pixel the mean of four.
+fn half(image: &Grey) -> Option<Grey> {
+    let (w, h) = (image.width / 2, image.height / 2);
+    if w < 21 || h < 21 {
+        return None;
+    }
+    let at = |x: usize, y: usize| u32::from(image.pixels[y * image.width + x]);
+    let mut pixels = Vec::with_capacity(w * h);
+    for y in 0..h {
+        for x in 0..w {
+            let sum = at(2 * x, 2 * y)
+                + at(2 * x + 1, 2 * y)
+                + at(2 * x, 2 * y + 1)
+                + at(2 * x + 1, 2 * y + 1);
+            pixels.push((sum / 4) as u8);
+        }
+    }
+    Some(Grey {
+        width: w,
+        height: h,
+        pixels,
+    })
 }
 
 /// Decodes a PNG or JPEG and reads every QR code in it.
