@@ -22,13 +22,15 @@ use crate::credentials::{DEFAULT_PUBLIC_URL, STATUS_BITS, status_list_uri};
 use crate::demo::DEMO_SEED;
 
 /// The files `export` writes, in order.
-pub const FILES: [&str; 6] = [
+pub const FILES: [&str; 8] = [
     "iaca.pem",
     "document-signer.pem",
     "device-response.cbor",
     "session-transcript.cbor",
     "status-list.cwt",
     "expected.json",
+    "qr.txt",
+    "qr.png",
 ];
 
 /// The status-list index the example credential gets.
@@ -144,6 +146,59 @@ pub fn export(out: &Path, now: OffsetDateTime) -> Result<OffsetDateTime, Interop
     let validity = report
         .validity
         .ok_or_else(|| InteropError::Make("no validity".into()))?;
+
+    // The live QR code for the default purpose, issued beside the mdoc and shown 30 s before
+    // the validation time (docs/qr-format.md).
+    let compact = edl_qr::issue(
+        &licence,
+        &edl_qr::CredentialRequest {
+            purpose,
+            device_key: &device.public_key(),
+            portrait_digest: &edl_qr::claims::portrait_digest(portrait.as_bytes()),
+            valid_from: validity.valid_from,
+            valid_until: validity.valid_until,
+            status_index: Some(EXAMPLE_INDEX),
+            signer_certificate: &pki.document_signer,
+            signer_not_before: signer.not_before(),
+            signer_not_after: signer.not_after(),
+        },
+        &pki.document_signer_key,
+    )
+    .map_err(make)?;
+    let qr_generated = validation_time - Duration::seconds(30);
+    let qr_text = edl_qr::present(&compact, qr_generated, &[], &device).map_err(make)?;
+    let qr_report = edl_qr::QrVerifier::new(
+        vec![pki.anchor.clone()],
+        vec![edl_qr::KnownSigner {
+            certificate: pki.document_signer.clone(),
+            revoked_at: None,
+        }],
+        edl_qr::Policy::DEFAULT,
+    )
+    .map_err(make)?
+    .verify(&edl_qr::VerifyInput {
+        text: &qr_text,
+        at: validation_time,
+        status_lists: std::slice::from_ref(
+            &verify_token(
+                &status_list,
+                std::slice::from_ref(&pki.anchor),
+                validation_time,
+                Some(&uri),
+            )
+            .map_err(make)?,
+        ),
+        challenge: None,
+        allowed_purposes: None,
+    });
+    if !qr_report.is_valid() {
+        return Err(InteropError::Make(
+            "the example QR code does not verify".into(),
+        ));
+    }
+    let qr_png = edl_qr_image::Symbol::new(&qr_text)
+        .map_err(make)?
+        .to_png(8, edl_qr_image::Ink::Black);
     let mut disclosed = serde_json::Map::new();
     for d in &report.disclosed {
         let ns = disclosed
@@ -163,6 +218,14 @@ pub fn export(out: &Path, now: OffsetDateTime) -> Result<OffsetDateTime, Interop
         "valid_until": time(validity.valid_until),
         "status": { "uri": uri, "idx": EXAMPLE_INDEX, "state": "valid", "list_file": "status-list.cwt" },
         "disclosed": disclosed,
+        "qr": {
+            "text_file": "qr.txt",
+            "image_file": "qr.png",
+            "format": "EDL1 (docs/qr-format.md)",
+            "generated_at": time(qr_generated),
+            "validation_time": time(validation_time),
+            "fields": qr_report.to_json()["fields"],
+        },
         "note": "Synthetic data from a demo PKI; byte strings are given as {\"base16\": ...}, full-date and tdate as text.",
     });
 
@@ -170,13 +233,15 @@ pub fn export(out: &Path, now: OffsetDateTime) -> Result<OffsetDateTime, Interop
         path: out.to_owned(),
         source,
     })?;
-    let contents: [Vec<u8>; 6] = [
+    let contents: [Vec<u8>; 8] = [
         pki.iaca.to_pem().into_bytes(),
         pki.document_signer.to_pem().into_bytes(),
         response_bytes,
         transcript.tagged_bytes(),
         status_list,
         serde_json::to_vec_pretty(&expected).map_err(make)?,
+        format!("{qr_text}\n").into_bytes(),
+        qr_png,
     ];
     for (name, bytes) in FILES.iter().zip(contents) {
         let path = out.join(name);

@@ -131,7 +131,7 @@ impl WalletDir {
             };
             let credential =
                 CompactCredential::from_bytes(bytes).map_err(|e| damaged(e.to_string()))?;
-            if credential.claims().map(|c| c.purpose).ok() == Some(purpose) {
+            if credential.purpose() == purpose {
                 return Ok(credential);
             }
         }

@@ -341,11 +341,15 @@ pub(crate) struct VerifyArgs {
     #[arg(long)]
     pub(crate) trust: Option<PathBuf>,
     /// The signed trust list (CBOR) that publishes the document signers (QR codes).
-    #[arg(long = "trust-list")]
+    #[arg(long = "trust-list", conflicts_with = "signers")]
     pub(crate) trust_list: Option<PathBuf>,
+    /// QR codes: document-signer certificates (PEM) to know without a trust list, e.g. the
+    /// document-signer.pem of `edl interop export`; repeatable.
+    #[arg(long = "signer")]
+    pub(crate) signers: Vec<PathBuf>,
     /// An offline verifier's directory kept by `edl verifier sync` (QR codes): its trust list and
     /// status lists are used, and their age is shown.
-    #[arg(long = "verifier", conflicts_with_all = ["trust", "trust_list"])]
+    #[arg(long = "verifier", conflicts_with_all = ["trust", "trust_list", "signers"])]
     pub(crate) verifier_dir: Option<PathBuf>,
     /// Validation time (RFC 3339; default: now).
     #[arg(long)]

@@ -275,8 +275,10 @@ fn material(args: &VerifyArgs, at: OffsetDateTime) -> Result<Material> {
             notes,
         });
     }
-    let (Some(trust), Some(trust_list)) = (&args.trust, &args.trust_list) else {
-        bail!("a QR code needs --verifier DIR, or --trust IACA.pem with --trust-list FILE");
+    let Some(trust) = &args.trust else {
+        bail!(
+            "a QR code needs --verifier DIR, or --trust IACA.pem with --trust-list FILE or --signer PEM"
+        );
     };
     let pem = String::from_utf8(read_input(trust, "trust file")?)
         .context("the trust file is not PEM text")?;
@@ -286,25 +288,55 @@ fn material(args: &VerifyArgs, at: OffsetDateTime) -> Result<Material> {
         .map(TrustAnchor::parse)
         .collect::<Result<Vec<_>, _>>()
         .context("a certificate in the trust file is not a usable IACA")?;
-    let list = verify_trust_list(&read_input(trust_list, "trust list")?, &bootstrap, at)
-        .context("the trust list is not acceptable")?;
-    let anchors = list.anchors();
+    let (anchors, signers, notes) = match &args.trust_list {
+        Some(trust_list) => {
+            let list = verify_trust_list(&read_input(trust_list, "trust list")?, &bootstrap, at)
+                .context("the trust list is not acceptable")?;
+            let signers = list
+                .document_signers()
+                .iter()
+                .map(|s| KnownSigner {
+                    certificate: s.certificate.clone(),
+                    revoked_at: s.revoked_at,
+                })
+                .collect();
+            (
+                list.anchors(),
+                signers,
+                vec![format!("trust list of {}", rfc3339(list.issued_at()))],
+            )
+        }
+        None if !args.signers.is_empty() => {
+            let mut signers = Vec::new();
+            for path in &args.signers {
+                let text = String::from_utf8(read_input(path, "signer certificate")?)
+                    .context("the signer file is not PEM text")?;
+                for certificate in CertificateDer::parse_pem_bundle(&text)
+                    .with_context(|| format!("{} holds no PEM certificate", path.display()))?
+                {
+                    signers.push(KnownSigner {
+                        certificate,
+                        revoked_at: None,
+                    });
+                }
+            }
+            (
+                bootstrap,
+                signers,
+                vec!["document signers given on the command line".to_owned()],
+            )
+        }
+        None => bail!("a QR code needs --trust-list FILE or --signer PEM beside --trust"),
+    };
     let mut lists = Vec::new();
     for path in &args.status_lists {
         lists.push(read_status_list(path, &anchors, at)?);
     }
     Ok(Material {
-        signers: list
-            .document_signers()
-            .iter()
-            .map(|s| KnownSigner {
-                certificate: s.certificate.clone(),
-                revoked_at: s.revoked_at,
-            })
-            .collect(),
         anchors,
+        signers,
         lists,
-        notes: vec![format!("trust list of {}", rfc3339(list.issued_at()))],
+        notes,
     })
 }
 

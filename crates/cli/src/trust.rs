@@ -534,6 +534,11 @@ pub(crate) async fn interop(command: InteropCommand) -> Result<()> {
                 out.display(),
                 rfc3339(at)
             );
+            outln!(
+                "and the QR code with: edl verify --image {0}/qr.png --trust {0}/iaca.pem --signer {0}/document-signer.pem --status-list {0}/status-list.cwt --at {1}",
+                out.display(),
+                rfc3339(at)
+            );
         }
         InteropCommand::Transcript {
             nonce,

@@ -361,6 +361,8 @@ fn interop_export_writes_an_example_that_verifies() {
         "session-transcript.cbor",
         "status-list.cwt",
         "expected.json",
+        "qr.txt",
+        "qr.png",
     ] {
         assert!(edl.path("example").join(name).exists(), "{name}");
     }
@@ -387,6 +389,32 @@ fn interop_export_writes_an_example_that_verifies() {
     let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
     assert_eq!(report["disclosed"], expected["disclosed"]);
     assert_eq!(report["validity"]["valid_until"], expected["valid_until"]);
+
+    // The QR code of the default purpose, from its image and from its text.
+    let qr_text = std::fs::read_to_string(edl.path("example/qr.txt")).unwrap();
+    for input in [
+        ["--image", &format!("{dir}/qr.png")],
+        ["--qr-text", qr_text.trim()],
+    ] {
+        let report = edl.ok(&[
+            "verify",
+            input[0],
+            input[1],
+            "--trust",
+            &format!("{dir}/iaca.pem"),
+            "--signer",
+            &format!("{dir}/document-signer.pem"),
+            "--status-list",
+            &format!("{dir}/status-list.cwt"),
+            "--at",
+            at,
+            "--json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
+        assert_eq!(report["valid"], true);
+        assert_eq!(report["fields"], expected["qr"]["fields"]);
+        assert_eq!(report["generated_at"], expected["qr"]["generated_at"]);
+    }
 }
 
 #[test]

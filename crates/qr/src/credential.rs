@@ -94,6 +94,7 @@ pub struct CredentialRequest<'a> {
 /// A credential ready for its signature.
 #[derive(Debug, Clone)]
 pub struct PreparedCredential {
+    purpose: Purpose,
     kid: [u8; KID_LEN],
     payload: Vec<u8>,
     to_sign: Vec<u8>,
@@ -103,6 +104,7 @@ pub struct PreparedCredential {
 #[derive(Clone, PartialEq, Eq)]
 pub struct CompactCredential {
     bytes: Vec<u8>,
+    purpose: Purpose,
 }
 
 impl std::fmt::Debug for CompactCredential {
@@ -170,6 +172,7 @@ pub fn prepare(
     }
     let payload = claims_bytes(licence, request)?;
     Ok(PreparedCredential {
+        purpose: request.purpose,
         kid: signer_kid(request.signer_certificate),
         to_sign: sig_structure(&payload),
         payload,
@@ -184,6 +187,7 @@ impl PreparedCredential {
 
     /// The credential with its signature (64 bytes, `r ‖ s`).
     pub fn complete(self, signature: Vec<u8>) -> Result<CompactCredential, IssueError> {
+        let purpose = self.purpose;
         if signature.len() != 64 {
             return Err(IssueError::SignatureLength(signature.len()));
         }
@@ -193,7 +197,7 @@ impl PreparedCredential {
             Value::Bytes(self.payload),
             Value::Bytes(signature),
         ]));
-        Ok(CompactCredential { bytes })
+        Ok(CompactCredential { bytes, purpose })
     }
 }
 
@@ -218,8 +222,13 @@ impl CompactCredential {
     /// verifier does that).
     pub fn from_bytes(bytes: Vec<u8>) -> Result<CompactCredential, CredentialError> {
         let parsed = ParsedCredential::parse(&bytes)?;
-        parsed.claims()?;
-        Ok(CompactCredential { bytes })
+        let purpose = parsed.claims()?.purpose;
+        Ok(CompactCredential { bytes, purpose })
+    }
+
+    /// The purpose it was issued for.
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
     }
 
     /// Its claims (unverified: for the holder's display and for choosing a credential).

@@ -81,7 +81,7 @@ pub fn present(
     }
     let generated =
         u64::try_from(generated_at.unix_timestamp()).map_err(|_| PresentError::BadTime)?;
-    let purpose = credential.claims()?.purpose;
+    let purpose = credential.purpose();
     let to_sign = holder_signed_bytes(
         credential.as_bytes(),
         generated,

@@ -500,7 +500,7 @@ impl Run {
                 )),
             },
         );
-        let (finding, outcome) = status(&claims, self.report.signer_region, input);
+        let (finding, outcome) = status(&claims, self.report.signer_region, verifier, input);
         self.report.status = finding;
         self.push("status", outcome);
 
@@ -612,6 +612,7 @@ fn freshness(presentation: &Presentation, at: OffsetDateTime, policy: Policy) ->
 fn status(
     claims: &Claims,
     region: Option<u32>,
+    verifier: &QrVerifier,
     input: &VerifyInput<'_>,
 ) -> (StatusFinding, Outcome) {
     let unknown = |reason: String| {
@@ -631,15 +632,24 @@ fn status(
     let Some(region) = region else {
         return unknown("the signer certificate names no region".into());
     };
+    // Whose list: a signer the verifier knows is looked up (a byte comparison), any other parsed.
+    let region_of = |l: &VerifiedStatusList| -> Option<u32> {
+        match verifier
+            .signers
+            .iter()
+            .find(|s| s.parsed.certificate().as_bytes() == l.signer.as_bytes())
+        {
+            Some(known) => known.parsed.region().map(|r| r.as_u32()),
+            None => DocumentSignerCertificate::parse(l.signer.clone())
+                .ok()
+                .and_then(|c| c.region())
+                .map(|r| r.as_u32()),
+        }
+    };
     let list = input
         .status_lists
         .iter()
-        .filter(|l| {
-            DocumentSignerCertificate::parse(l.signer.clone())
-                .ok()
-                .and_then(|c| c.region())
-                .is_some_and(|r| r.as_u32() == region)
-        })
+        .filter(|l| region_of(l) == Some(region))
         .max_by_key(|l| l.issued_at);
     let Some(list) = list else {
         return unknown(format!("no status list of region {region:06} is held"));

@@ -450,3 +450,28 @@ fn damaged_codes_fail_specifically_and_never_panic() {
         Some(Outcome::Failed(_))
     ));
 }
+
+#[test]
+fn a_decompression_bomb_is_never_inflated() {
+    // EDL1 has no compressed part (docs/qr-format.md: zlib made the claims larger), so a zlib
+    // stream anywhere is refused as what it is not, without being inflated.
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&vec![0u8; 50 << 20]).unwrap();
+    let bomb = z.finish().unwrap();
+    assert!(bomb.len() < 60_000);
+    let w = world();
+    let r = verify_at(&w, &format!("EDL1:{}", base45::encode(&bomb)), SHOWN, &[]);
+    assert_eq!(failed(&r), ["code.format"]);
+    let Some(Outcome::Failed(why)) = r.outcome("code.format") else {
+        panic!()
+    };
+    assert!(why.contains("more than any QR code holds"), "{why}");
+    // A small bomb fits the text limit and is still only "not CBOR".
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&vec![0u8; 1 << 20]).unwrap();
+    let small = z.finish().unwrap();
+    let r = verify_at(&w, &format!("EDL1:{}", base45::encode(&small)), SHOWN, &[]);
+    assert_eq!(failed(&r), ["code.format"]);
+    assert!(edl_qr::credential::Claims::parse(&small).is_err());
+}
