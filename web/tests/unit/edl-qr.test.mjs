@@ -7,7 +7,7 @@ import {
   base45Encode, cborEncode, holderSignedBytes, makeQrText, purposeOfCredential, qrMatrix, renderQr,
   BASE45_ALPHABET,
 } from '../../wallet/edl-qr.js';
-import { loadVectors, fromHex, toHex, seconds, verifyWithVector, PURPOSE_CODES } from './vectors.mjs';
+import { loadVectors, fromHex, toHex, seconds, verifyWithVector, PURPOSE_CODES } from '../vectors.mjs';
 
 const vectors = loadVectors();
 const text = (s) => new TextEncoder().encode(s);
