@@ -145,6 +145,15 @@ test('a QR code made and drawn in the browser, screenshotted, is read and accept
   assert.equal(report.colour, 'black');
   assert.equal(report.purpose, 'roadside');
 
+  // At 4 px per module (what a phone-sized card has room for) the screenshot still reads.
+  await page.evaluate(async ({ modulePath, text }) => {
+    const edl = await import(modulePath);
+    document.getElementById('edl-qr').innerHTML = edl.renderQr(text, { moduleSize: 4 });
+  }, { modulePath: `/${WEB_PREFIX}wallet/edl-qr.js`, text: made.text });
+  const small = await screenshot(page.locator('#edl-qr'), 'qr-roadside-4px.png');
+  const smallResult = verifyWithVector(vector, { image: small });
+  assert.equal(smallResult.status, 0, `edl verify --image (4 px) exited ${smallResult.status}\n${smallResult.stderr}`);
+
   // The same screenshot checked ten minutes later is refused (a screenshot dies with the window).
   const late = new Date((seconds(vector.issued.generated_at) + 600) * 1000).toISOString().replace('.000', '');
   const stale = verifyWithVector(vector, { image: shot, at: late });

@@ -173,6 +173,30 @@ test('purposeOfCredential: every truncation and garbage fails with a clear error
   assert.throws(() => purposeOfCredential('84'), /Uint8Array/);
 });
 
+test('purposeOfCredential: 5000 mutated credentials give a purpose or a clear error, never anything else', () => {
+  const original = fromHex(vectors.find((v) => v.name === 'roadside-valid').credential_hex);
+  let state = 0x2545f491; // xorshift32, fixed seed: the same cases on every run
+  const next = () => {
+    state ^= state << 13; state >>>= 0;
+    state ^= state >>> 17;
+    state ^= state << 5; state >>>= 0;
+    return state;
+  };
+  let refused = 0;
+  for (let i = 0; i < 5000; i++) {
+    const bytes = Uint8Array.from(original);
+    for (let flips = 1 + (next() % 3); flips > 0; flips--) bytes[next() % bytes.length] = next() & 0xff;
+    try {
+      const purpose = purposeOfCredential(bytes);
+      assert.ok(Number.isInteger(purpose) && purpose >= 1 && purpose <= 5);
+    } catch (error) {
+      assert.ok(error instanceof Error && /^malformed credential/.test(error.message), String(error));
+      refused++;
+    }
+  }
+  assert.ok(refused > 1000, `only ${refused} refused`);
+});
+
 test('purposeOfCredential: claims that are not EDL1 claims are refused', () => {
   // A COSE_Sign1 around the given claims: [h'A10126', {4: kid}, claims, signature].
   const withKid = (claims) => Uint8Array.from([
