@@ -161,6 +161,11 @@ fn unique_constraint(constraint: Option<&str>) -> &'static str {
         Some("authorities_name_key") => "authority_name",
         Some("imports_file_sha256_key") => "import_file",
         Some("rollout_pkey") => "rollout_region",
+        Some("accounts_file_number_key") => "account_file_number",
+        Some("accounts_citizen_id_key") => "account_citizen_id",
+        Some("sessions_pkey") => "session_token",
+        Some("claim_challenges_pkey") => "claim_nonce",
+        Some("shares_token_hash_key") => "share_token",
         _ => "unique",
     }
 }
@@ -206,6 +211,10 @@ mod tests {
             "import_file"
         );
         assert_eq!(unique_constraint(Some("rollout_pkey")), "rollout_region");
+        assert_eq!(
+            unique_constraint(Some("accounts_file_number_key")),
+            "account_file_number"
+        );
         assert_eq!(unique_constraint(None), "unique");
     }
 

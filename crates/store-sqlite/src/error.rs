@@ -90,6 +90,11 @@ fn unique_constraint(message: &str) -> &'static str {
         "authorities.name" => "authority_name",
         "imports.file_sha256" => "import_file",
         "rollout.region" => "rollout_region",
+        "accounts.file_number" => "account_file_number",
+        "accounts.citizen_id" => "account_citizen_id",
+        "sessions.token_hash" => "session_token",
+        "claim_challenges.nonce_hash" => "claim_nonce",
+        "shares.token_hash" => "share_token",
         _ => "unique",
     }
 }
@@ -115,6 +120,10 @@ mod tests {
         assert_eq!(
             unique_constraint("UNIQUE constraint failed: authorities.name"),
             "authority_name"
+        );
+        assert_eq!(
+            unique_constraint("UNIQUE constraint failed: accounts.citizen_id"),
+            "account_citizen_id"
         );
         assert_eq!(unique_constraint("something else"), "unique");
     }
