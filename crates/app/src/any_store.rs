@@ -7,9 +7,10 @@ use edl_domain::{
     CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
 };
 use edl_store::{
-    AuthorityId, AuthorityRecord, BatchOutcome, CredentialRecord, CredentialState, HistoryEntry,
-    ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount, Store,
-    StoreError, StoredLicence,
+    Account, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, CredentialRecord,
+    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
+    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
+    Share, Store, StoreError, StoredLicence,
 };
 use edl_store_postgres::PgStore;
 use edl_store_sqlite::SqliteStore;
@@ -245,5 +246,91 @@ impl Store for AnyStore {
         region: RegionCode,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
         dispatch!(self, s => s.last_status_change(region).await)
+    }
+
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
+        dispatch!(self, s => s.create_account(account).await)
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>, StoreError> {
+        dispatch!(self, s => s.account(id).await)
+    }
+
+    async fn account_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> Result<Option<Account>, StoreError> {
+        dispatch!(self, s => s.account_by_citizen_id(citizen_id).await)
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_session(session).await)
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        dispatch!(self, s => s.session(token_hash, now).await)
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.delete_session(token_hash).await)
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_expired_sessions(now).await)
+    }
+
+    async fn create_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_claim_challenge(nonce_hash, account_id, expires_at).await)
+    }
+
+    async fn consume_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.consume_claim_challenge(nonce_hash, account_id, now).await)
+    }
+
+    async fn insert_check_event(&self, event: &NewCheckEvent) -> Result<CheckEvent, StoreError> {
+        dispatch!(self, s => s.insert_check_event(event).await)
+    }
+
+    async fn check_events(
+        &self,
+        file_number: &FileNumber,
+        limit: u32,
+    ) -> Result<Vec<CheckEvent>, StoreError> {
+        dispatch!(self, s => s.check_events(file_number, limit).await)
+    }
+
+    async fn insert_share(&self, share: &NewShare) -> Result<Share, StoreError> {
+        dispatch!(self, s => s.insert_share(share).await)
+    }
+
+    async fn shares(&self, account_id: i64) -> Result<Vec<Share>, StoreError> {
+        dispatch!(self, s => s.shares(account_id).await)
+    }
+
+    async fn share_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<Share>, StoreError> {
+        dispatch!(self, s => s.share_by_token(token_hash).await)
+    }
+
+    async fn withdraw_share(
+        &self,
+        id: i64,
+        account_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.withdraw_share(id, account_id, at).await)
     }
 }

@@ -12,6 +12,7 @@
 
 mod copy;
 mod error;
+mod holders;
 mod import;
 mod store;
 

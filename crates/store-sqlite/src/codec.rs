@@ -76,6 +76,28 @@ pub(crate) fn instant_to_text(at: OffsetDateTime) -> Result<String, StoreError> 
         .map_err(|e| StoreError::Other(Box::new(e)))
 }
 
+/// An instant as RFC 3339 in UTC with exactly nine fractional digits (`2025-03-01T08:00:00.000000000Z`).
+///
+/// Fixed width, so text order is time order: the web-wallet tables (`0003_holders.sql`) compare and sort these
+/// columns in SQL (expiry, newest first). [`instant_to_text`] drops trailing zeros, and `…:00Z` sorts after
+/// `…:00.5Z`. Read back with [`instant_from_text`]. Years outside 0000–9999 are refused, as RFC 3339 does.
+pub(crate) fn instant_to_sortable_text(at: OffsetDateTime) -> Result<String, StoreError> {
+    let utc = at.to_offset(UtcOffset::UTC);
+    if !(0..=9999).contains(&utc.year()) {
+        return Err(StoreError::Other(
+            "an instant outside the years 0000-9999 cannot be stored".into(),
+        ));
+    }
+    Ok(format!(
+        "{}T{:02}:{:02}:{:02}.{:09}Z",
+        date_to_text(utc.date()),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+        utc.nanosecond()
+    ))
+}
+
 /// Parses an RFC 3339 column.
 pub(crate) fn instant_from_text(
     text: &str,
@@ -173,6 +195,38 @@ mod tests {
                 "{text}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn sortable_instants_have_a_fixed_width_and_sort_in_time_order() {
+        let instants = [
+            datetime!(0001-01-01 00:00:00 UTC),
+            datetime!(2025-03-01 16:00:00 +08:00),
+            datetime!(2025-03-01 08:00:00.000000001 UTC),
+            datetime!(2025-03-01 08:00:00.5 UTC),
+            datetime!(2025-03-01 08:00:01 UTC),
+            datetime!(9999-12-31 23:59:59.999999999 UTC),
+        ];
+
+        let texts: Vec<String> = instants
+            .iter()
+            .map(|&at| instant_to_sortable_text(at).expect("formats"))
+            .collect();
+
+        assert_eq!(texts[1], "2025-03-01T08:00:00.000000000Z");
+        assert!(texts.iter().all(|text| text.len() == 30), "{texts:?}");
+        assert!(texts.windows(2).all(|w| w[0] < w[1]), "{texts:?}");
+        for (text, at) in texts.iter().zip(instants) {
+            assert_eq!(instant_from_text(text, "c").ok(), Some(at));
+        }
+        assert!(
+            instant_to_sortable_text(
+                datetime!(2025-03-01 08:00:00 UTC)
+                    .replace_year(-1)
+                    .expect("year")
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 mod codec;
 mod error;
+mod holders;
 mod import;
 mod store;
 

@@ -1,4 +1,5 @@
-//! `impl Store for SqliteStore`: authorities, licences, history, imports and rollout.
+//! `impl Store for SqliteStore`: authorities, licences, history, imports, rollout and credentials; the web-wallet
+//! methods forward to `holders.rs`.
 
 use edl_domain::{
     CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
@@ -9,9 +10,10 @@ use edl_store::backend::{
     region_to_column, rollout_entry_from_columns,
 };
 use edl_store::{
-    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CredentialRecord, CredentialState,
-    HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry,
-    RegionCount, Store, StoreError, StoredLicence,
+    Account, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent, CredentialRecord,
+    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
+    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
+    Share, Store, StoreError, StoredLicence,
 };
 use sqlx::SqliteConnection;
 use time::OffsetDateTime;
@@ -564,6 +566,92 @@ impl Store for SqliteStore {
         .map_err(map_err)?;
         row.map(|row| instant_from_text(get(&row, 0, "last change")?, "last change"))
             .transpose()
+    }
+
+    async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
+        crate::holders::create_account(&self.pool, account).await
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>, StoreError> {
+        crate::holders::account(&self.pool, id).await
+    }
+
+    async fn account_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> Result<Option<Account>, StoreError> {
+        crate::holders::account_by_citizen_id(&self.pool, citizen_id).await
+    }
+
+    async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        crate::holders::create_session(&self.pool, session).await
+    }
+
+    async fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<Session>, StoreError> {
+        crate::holders::session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        crate::holders::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn delete_expired_sessions(&self, now: OffsetDateTime) -> Result<u64, StoreError> {
+        crate::holders::delete_expired_sessions(&self.pool, now).await
+    }
+
+    async fn create_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        crate::holders::create_claim_challenge(&self.pool, nonce_hash, account_id, expires_at).await
+    }
+
+    async fn consume_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        crate::holders::consume_claim_challenge(&self.pool, nonce_hash, account_id, now).await
+    }
+
+    async fn insert_check_event(&self, event: &NewCheckEvent) -> Result<CheckEvent, StoreError> {
+        crate::holders::insert_check_event(&self.pool, event).await
+    }
+
+    async fn check_events(
+        &self,
+        file_number: &FileNumber,
+        limit: u32,
+    ) -> Result<Vec<CheckEvent>, StoreError> {
+        crate::holders::check_events(&self.pool, file_number, limit).await
+    }
+
+    async fn insert_share(&self, share: &NewShare) -> Result<Share, StoreError> {
+        crate::holders::insert_share(&self.pool, share).await
+    }
+
+    async fn shares(&self, account_id: i64) -> Result<Vec<Share>, StoreError> {
+        crate::holders::shares(&self.pool, account_id).await
+    }
+
+    async fn share_by_token(&self, token_hash: &[u8; 32]) -> Result<Option<Share>, StoreError> {
+        crate::holders::share_by_token(&self.pool, token_hash).await
+    }
+
+    async fn withdraw_share(
+        &self,
+        id: i64,
+        account_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        crate::holders::withdraw_share(&self.pool, id, account_id, at).await
     }
 }
 

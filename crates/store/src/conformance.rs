@@ -30,9 +30,9 @@ use time::macros::{date, datetime};
 
 use crate::backend::{LicenceRow, fold_region_counts};
 use crate::{
-    AuthorityId, BatchOutcome, ChangeKind, ConflictKind, CredentialState, ImportConflict,
-    ImportRecord, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount, Store, StoreError,
-    licence_summary,
+    Account, AuthorityId, BatchOutcome, ChangeKind, ConflictKind, CredentialState, ImportConflict,
+    ImportRecord, ImportSourceId, NewAccount, NewCheckEvent, NewCredential, NewHistoryEntry,
+    NewSession, NewShare, RegionCount, Session, Store, StoreError, licence_summary,
 };
 
 /// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
@@ -137,9 +137,23 @@ macro_rules! store_conformance_tests {
             credential_states_follow_status_edition_and_withdrawal,
             credentials_of_unknown_licences_are_not_found,
             concurrent_credentials_never_share_an_index,
-            last_status_change_follows_history_and_credentials;
+            last_status_change_follows_history_and_credentials,
+            create_account_then_read_it_back,
+            create_account_refuses_a_taken_licence_or_citizen_id,
+            create_account_needs_the_licence_of_that_citizen_id,
+            create_account_refuses_a_password_hash_that_is_not_argon2id,
+            sessions_are_found_until_they_expire,
+            sessions_end_on_logout_and_expired_ones_are_deleted,
+            sessions_and_challenges_need_an_account_and_a_fresh_hash,
+            claim_challenges_are_consumed_once_by_their_account_before_expiry,
+            concurrent_claim_consumptions_let_exactly_one_win,
+            check_events_are_listed_newest_first,
+            check_events_of_unknown_licences_are_not_found,
+            shares_are_listed_found_by_token_and_withdrawn,
+            shares_refuse_another_accounts_licence_and_withdrawal;
             backend:
             history_is_append_only_in_the_database,
+            deleting_an_account_deletes_its_sessions_challenges_and_shares,
         }
     };
 }
@@ -1725,6 +1739,722 @@ pub async fn last_status_change_follows_history_and_credentials<S: Store>(store:
             .await
             .expect("other"),
         None
+    );
+}
+
+// The holder's web wallet (issue 6).
+
+/// A well-formed Argon2id PHC string (the hash of no particular password).
+const PASSWORD_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaA";
+
+/// The account request for `licence`, with its own 证号.
+fn new_account(licence: &Licence) -> NewAccount {
+    NewAccount {
+        citizen_id: licence.citizen_id().clone(),
+        file_number: licence.file_number().clone(),
+        password_hash: PASSWORD_HASH.to_owned(),
+        created_at: at(1),
+    }
+}
+
+/// Stores `licences` (issued in Tianjin) and an account for the first of them.
+async fn account_for<S: Store>(store: &S, licences: &[&Licence]) -> Account {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    for licence in licences {
+        store.insert_licence(licence, tj).await.expect("insert");
+    }
+    store
+        .create_account(&new_account(licences[0]))
+        .await
+        .expect("create account")
+}
+
+fn new_session(token: u8, account_id: i64, expires_at: OffsetDateTime) -> NewSession {
+    NewSession {
+        token_hash: sha(token),
+        account_id,
+        csrf_token: format!("csrf-token-{token:0>16}"),
+        created_at: at(0),
+        expires_at,
+    }
+}
+
+fn new_share(token: u8, account: &Account, created: u8, expires: u8) -> NewShare {
+    NewShare {
+        token_hash: sha(token),
+        account_id: account.id,
+        file_number: account.file_number.clone(),
+        purpose: "car_rental".to_owned(),
+        created_at: at(created),
+        expires_at: at(expires),
+    }
+}
+
+fn check_event(licence: &Licence, second: u8, verifier: &str) -> NewCheckEvent {
+    NewCheckEvent {
+        file_number: licence.file_number().clone(),
+        at: at(second),
+        verifier: verifier.to_owned(),
+        purpose: "roadside".to_owned(),
+        channel: "api".to_owned(),
+        result: "valid".to_owned(),
+    }
+}
+
+/// An error with its sources, and its `Debug`, must not contain the licence's 证号 or file number.
+#[track_caller]
+fn assert_no_personal_data(err: &StoreError, licence: &Licence) {
+    let mut text = format!("{err} {err:?}");
+    let mut source = std::error::Error::source(err);
+    while let Some(inner) = source {
+        text.push_str(&format!(" {inner} {inner:?}"));
+        source = inner.source();
+    }
+    assert!(!text.contains(licence.citizen_id().as_str()), "{text}");
+    assert!(!text.contains(licence.file_number().as_str()), "{text}");
+}
+
+/// An account is bound to its licence and found by id and by 证号.
+pub async fn create_account_then_read_it_back<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    let first = account_for(store, &[&a, &b]).await;
+    let second = store
+        .create_account(&new_account(&b))
+        .await
+        .expect("second account");
+
+    assert_ne!(first.id, second.id);
+    assert_eq!(first.citizen_id, *a.citizen_id());
+    assert_eq!(first.file_number, *a.file_number());
+    assert_eq!(first.password_hash, PASSWORD_HASH);
+    assert_eq!(first.created_at, at(1));
+    assert_eq!(
+        store.account(first.id).await.expect("account"),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store
+            .account_by_citizen_id(b.citizen_id())
+            .await
+            .expect("by citizen id"),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.account(second.id + 1000).await.expect("unknown"),
+        None
+    );
+    let stranger = licence(3, 3, &tianjin());
+    assert_eq!(
+        store
+            .account_by_citizen_id(stranger.citizen_id())
+            .await
+            .expect("unknown"),
+        None
+    );
+}
+
+/// One account per licence and one per 证号, each refusal naming its rule and no personal data.
+pub async fn create_account_refuses_a_taken_licence_or_citizen_id<S: Store>(store: &S) {
+    // Holder 1 has two licences (a transferred-out record and its successor, say).
+    let a = licence(1, 1, &tianjin());
+    let a2 = licence(2, 1, &tianjin());
+    let first = account_for(store, &[&a, &a2]).await;
+
+    let mut again = new_account(&a);
+    again.password_hash.push('x');
+    let err = store
+        .create_account(&again)
+        .await
+        .expect_err("the licence has an account");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "account_file_number"
+            }
+        ),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &a);
+
+    let err = store
+        .create_account(&new_account(&a2))
+        .await
+        .expect_err("the 证号 has an account");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "account_citizen_id"
+            }
+        ),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &a2);
+
+    assert_eq!(
+        store
+            .account_by_citizen_id(a.citizen_id())
+            .await
+            .expect("account"),
+        Some(first),
+        "the first account is unchanged"
+    );
+}
+
+/// An account needs a stored licence whose 证号 is the account's.
+pub async fn create_account_needs_the_licence_of_that_citizen_id<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    store.ensure_authority(&tianjin()).await.expect("ensure");
+
+    let err = store
+        .create_account(&new_account(&a))
+        .await
+        .expect_err("unknown licence");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "licence" }),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &a);
+
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    store.insert_licence(&a, tj).await.expect("insert");
+    let someone_else = licence(2, 2, &tianjin());
+    let mut mismatched = new_account(&a);
+    mismatched.citizen_id = someone_else.citizen_id().clone();
+    let err = store
+        .create_account(&mismatched)
+        .await
+        .expect_err("another holder's 证号");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "licence" }),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &someone_else);
+    assert_eq!(
+        store
+            .account_by_citizen_id(someone_else.citizen_id())
+            .await
+            .expect("none"),
+        None
+    );
+    store
+        .create_account(&new_account(&a))
+        .await
+        .expect("the licence is still free");
+}
+
+/// The database refuses a password hash that is not an Argon2id PHC string (a plain password, say).
+pub async fn create_account_refuses_a_password_hash_that_is_not_argon2id<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    store.insert_licence(&a, tj).await.expect("insert");
+    for hash in ["hunter2", "$argon2i$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", ""] {
+        let mut account = new_account(&a);
+        account.password_hash = hash.to_owned();
+
+        let err = store
+            .create_account(&account)
+            .await
+            .expect_err("not an Argon2id hash");
+
+        assert_no_personal_data(&err, &a);
+        if !hash.is_empty() {
+            assert!(!format!("{err} {err:?}").contains(hash), "{err:?}");
+        }
+    }
+    assert_eq!(
+        store
+            .account_by_citizen_id(a.citizen_id())
+            .await
+            .expect("none"),
+        None
+    );
+}
+
+/// A session is found by its token hash until it expires (`expires_at <= now`), to the sub-second.
+pub async fn sessions_are_found_until_they_expire<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    let expires_at = at(10) + time::Duration::milliseconds(500);
+    let new = new_session(1, account.id, expires_at);
+    store.create_session(&new).await.expect("create session");
+    let expected = Session {
+        account_id: account.id,
+        csrf_token: new.csrf_token.clone(),
+        created_at: at(0),
+        expires_at,
+    };
+
+    for now in [
+        at(0),
+        at(5),
+        at(10),
+        expires_at - time::Duration::milliseconds(1),
+    ] {
+        assert_eq!(
+            store.session(&sha(1), now).await.expect("session"),
+            Some(expected.clone()),
+            "live at {now}"
+        );
+    }
+    for now in [expires_at, at(11), at(200)] {
+        assert_eq!(
+            store.session(&sha(1), now).await.expect("session"),
+            None,
+            "expired at {now}"
+        );
+    }
+    assert_eq!(store.session(&sha(2), at(0)).await.expect("unknown"), None);
+}
+
+/// Logout deletes one session (and is idempotent); the sweep deletes exactly the expired ones.
+pub async fn sessions_end_on_logout_and_expired_ones_are_deleted<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    for (token, expires) in [(1, 10), (2, 20), (3, 30), (4, 40)] {
+        store
+            .create_session(&new_session(token, account.id, at(expires)))
+            .await
+            .expect("create session");
+    }
+
+    store.delete_session(&sha(1)).await.expect("logout");
+    store.delete_session(&sha(1)).await.expect("logout again");
+    store
+        .delete_session(&sha(9))
+        .await
+        .expect("unknown session");
+    assert_eq!(store.session(&sha(1), at(0)).await.expect("gone"), None);
+    assert!(store.session(&sha(2), at(0)).await.expect("live").is_some());
+
+    assert_eq!(
+        store.delete_expired_sessions(at(30)).await.expect("sweep"),
+        2,
+        "the sessions ending at 20 and 30"
+    );
+    assert_eq!(
+        store.delete_expired_sessions(at(30)).await.expect("sweep"),
+        0
+    );
+    assert!(
+        store
+            .session(&sha(4), at(30))
+            .await
+            .expect("live")
+            .is_some()
+    );
+    assert_eq!(
+        store.delete_expired_sessions(at(100)).await.expect("sweep"),
+        1
+    );
+}
+
+/// Sessions and claim challenges belong to an existing account, and a token or nonce hash is stored once.
+pub async fn sessions_and_challenges_need_an_account_and_a_fresh_hash<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    let ghost = account.id + 1000;
+
+    let err = store
+        .create_session(&new_session(1, ghost, at(10)))
+        .await
+        .expect_err("unknown account");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "account" }),
+        "{err:?}"
+    );
+    let err = store
+        .create_claim_challenge(&sha(1), ghost, at(10))
+        .await
+        .expect_err("unknown account");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "account" }),
+        "{err:?}"
+    );
+
+    store
+        .create_session(&new_session(1, account.id, at(10)))
+        .await
+        .expect("create session");
+    let err = store
+        .create_session(&new_session(1, account.id, at(20)))
+        .await
+        .expect_err("token hash taken");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "session_token"
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        store
+            .session(&sha(1), at(0))
+            .await
+            .expect("session")
+            .map(|s| s.expires_at),
+        Some(at(10)),
+        "the first session is unchanged"
+    );
+
+    store
+        .create_claim_challenge(&sha(1), account.id, at(10))
+        .await
+        .expect("create challenge");
+    let err = store
+        .create_claim_challenge(&sha(1), account.id, at(20))
+        .await
+        .expect_err("nonce hash taken");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "claim_nonce"
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// A claim challenge is good once, for its own account, before it expires; a replay gets `false`.
+pub async fn claim_challenges_are_consumed_once_by_their_account_before_expiry<S: Store>(
+    store: &S,
+) {
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    let owner = account_for(store, &[&a, &b]).await;
+    let other = store.create_account(&new_account(&b)).await.expect("other");
+    store
+        .create_claim_challenge(&sha(1), owner.id, at(10))
+        .await
+        .expect("challenge 1");
+    store
+        .create_claim_challenge(&sha(2), owner.id, at(10))
+        .await
+        .expect("challenge 2");
+
+    assert!(
+        !store
+            .consume_claim_challenge(&sha(1), other.id, at(5))
+            .await
+            .expect("another account"),
+        "another account's challenge"
+    );
+    assert!(
+        store
+            .consume_claim_challenge(&sha(1), owner.id, at(5))
+            .await
+            .expect("consume"),
+        "the owner's first use"
+    );
+    assert!(
+        !store
+            .consume_claim_challenge(&sha(1), owner.id, at(6))
+            .await
+            .expect("replay"),
+        "a replay"
+    );
+    assert!(
+        !store
+            .consume_claim_challenge(&sha(2), owner.id, at(10))
+            .await
+            .expect("expired"),
+        "expired at expires_at"
+    );
+    assert!(
+        !store
+            .consume_claim_challenge(&sha(2), owner.id, at(11))
+            .await
+            .expect("expired"),
+        "expired"
+    );
+    assert!(
+        !store
+            .consume_claim_challenge(&sha(3), owner.id, at(0))
+            .await
+            .expect("unknown"),
+        "an unknown nonce"
+    );
+}
+
+/// Eight concurrent uses of one challenge: exactly one succeeds.
+pub async fn concurrent_claim_consumptions_let_exactly_one_win<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    store
+        .create_claim_challenge(&sha(7), account.id, at(60))
+        .await
+        .expect("challenge");
+
+    let barrier = Arc::new(tokio::sync::Barrier::new(8));
+    let tasks: Vec<_> = (0..8u8)
+        .map(|i| {
+            let store = store.clone();
+            let barrier = Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store
+                    .consume_claim_challenge(&sha(7), account.id, at(i))
+                    .await
+                    .expect("consume")
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for task in tasks {
+        if task.await.expect("task") {
+            wins += 1;
+        }
+    }
+
+    assert_eq!(wins, 1);
+}
+
+/// Checks of a licence come back newest first (by when they happened, not by insertion), limited.
+pub async fn check_events_are_listed_newest_first<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    store.insert_licence(&b, tj).await.expect("insert");
+    let mut shared = check_event(&a, 20, "share link");
+    shared.channel = "share".to_owned();
+    shared.purpose = "car_rental".to_owned();
+    shared.result = "not_valid".to_owned();
+    let mut ids = Vec::new();
+    for event in [
+        check_event(&a, 10, "天津市公安局交通警察总队"),
+        check_event(&a, 30, "某某汽车租赁有限公司"),
+        shared.clone(),
+        check_event(&b, 40, "某某保险股份有限公司"),
+    ] {
+        let recorded = store.insert_check_event(&event).await.expect("insert");
+        assert_eq!(recorded.event, event);
+        ids.push(recorded.id);
+    }
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+
+    let listed = store.check_events(a.file_number(), 10).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|e| e.event.at).collect::<Vec<_>>(),
+        [at(30), at(20), at(10)]
+    );
+    assert_eq!(listed[1].id, ids[2]);
+    assert_eq!(listed[1].event, shared);
+    let limited = store
+        .check_events(a.file_number(), 2)
+        .await
+        .expect("limited");
+    assert_eq!(limited, listed[..2]);
+    assert_eq!(
+        store
+            .check_events(b.file_number(), 10)
+            .await
+            .expect("other")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .check_events(&file_number(99), 10)
+            .await
+            .expect("none")
+            .is_empty()
+    );
+}
+
+/// A check of a licence the registry does not hold is refused.
+pub async fn check_events_of_unknown_licences_are_not_found<S: Store>(store: &S) {
+    store.ensure_authority(&tianjin()).await.expect("ensure");
+    let ghost = licence(9, 9, &tianjin());
+
+    let err = store
+        .insert_check_event(&check_event(&ghost, 1, "某某汽车租赁有限公司"))
+        .await
+        .expect_err("unknown licence");
+
+    assert!(
+        matches!(err, StoreError::NotFound { what: "licence" }),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &ghost);
+}
+
+/// Shares are listed newest first, found by token hash (withdrawn or not) and withdrawn once.
+pub async fn shares_are_listed_found_by_token_and_withdrawn<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    let older = store
+        .insert_share(&new_share(1, &account, 10, 50))
+        .await
+        .expect("share 1");
+    let newer = store
+        .insert_share(&new_share(2, &account, 20, 30))
+        .await
+        .expect("share 2");
+    assert_eq!(older.share, new_share(1, &account, 10, 50));
+    assert_eq!(older.withdrawn_at, None);
+    assert_ne!(older.id, newer.id);
+
+    assert_eq!(
+        store.shares(account.id).await.expect("list"),
+        [newer.clone(), older.clone()]
+    );
+    assert_eq!(
+        store.share_by_token(&sha(1)).await.expect("by token"),
+        Some(older.clone())
+    );
+    assert_eq!(store.share_by_token(&sha(3)).await.expect("unknown"), None);
+
+    assert!(
+        store
+            .withdraw_share(older.id, account.id, at(40))
+            .await
+            .expect("withdraw")
+    );
+    assert!(
+        !store
+            .withdraw_share(older.id, account.id, at(45))
+            .await
+            .expect("withdraw again"),
+        "already withdrawn"
+    );
+    let withdrawn = store
+        .share_by_token(&sha(1))
+        .await
+        .expect("by token")
+        .expect("still stored");
+    assert_eq!(
+        withdrawn.withdrawn_at,
+        Some(at(40)),
+        "the first time is kept"
+    );
+    assert_eq!(
+        store.share_by_token(&sha(2)).await.expect("by token"),
+        Some(newer),
+        "the other share is untouched"
+    );
+    assert!(
+        store
+            .shares(account.id + 1000)
+            .await
+            .expect("unknown account")
+            .is_empty()
+    );
+}
+
+/// A share is of the account's own licence; a token hash is stored once; nobody withdraws another's share.
+pub async fn shares_refuse_another_accounts_licence_and_withdrawal<S: Store>(store: &S) {
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    let owner = account_for(store, &[&a, &b]).await;
+    let other = store.create_account(&new_account(&b)).await.expect("other");
+    let share = store
+        .insert_share(&new_share(1, &owner, 10, 50))
+        .await
+        .expect("share");
+
+    let mut of_another_licence = new_share(2, &other, 10, 50);
+    of_another_licence.file_number = a.file_number().clone();
+    let err = store
+        .insert_share(&of_another_licence)
+        .await
+        .expect_err("not the account's licence");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "account" }),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &a);
+    let mut of_nobody = new_share(2, &owner, 10, 50);
+    of_nobody.account_id = other.id + 1000;
+    let err = store
+        .insert_share(&of_nobody)
+        .await
+        .expect_err("unknown account");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "account" }),
+        "{err:?}"
+    );
+    let err = store
+        .insert_share(&new_share(1, &other, 10, 50))
+        .await
+        .expect_err("token hash taken");
+    assert!(
+        matches!(
+            err,
+            StoreError::Conflict {
+                constraint: "share_token"
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        store.shares(other.id).await.expect("list").is_empty(),
+        "nothing was stored for the other account"
+    );
+
+    assert!(
+        !store
+            .withdraw_share(share.id, other.id, at(20))
+            .await
+            .expect("another account's share"),
+    );
+    assert!(
+        !store
+            .withdraw_share(share.id + 1000, owner.id, at(20))
+            .await
+            .expect("unknown share"),
+    );
+    assert_eq!(
+        store.share_by_token(&sha(1)).await.expect("by token"),
+        Some(share),
+        "untouched"
+    );
+}
+
+/// Deleting an account (raw SQL: the trait has no such method yet) cascades to its sessions, challenges and
+/// shares, and leaves other accounts' rows alone.
+pub async fn deleting_an_account_deletes_its_sessions_challenges_and_shares<B: Backend>(
+    backend: &B,
+) {
+    let store = backend.store();
+    let a = licence(1, 1, &tianjin());
+    let account = account_for(store, &[&a]).await;
+    store
+        .create_session(&new_session(1, account.id, at(50)))
+        .await
+        .expect("session");
+    store
+        .create_claim_challenge(&sha(1), account.id, at(50))
+        .await
+        .expect("challenge");
+    store
+        .insert_share(&new_share(1, &account, 10, 50))
+        .await
+        .expect("share");
+
+    assert_eq!(backend.execute_raw("DELETE FROM accounts").await, Ok(1));
+
+    assert_eq!(store.account(account.id).await.expect("account"), None);
+    assert_eq!(store.session(&sha(1), at(0)).await.expect("session"), None);
+    assert_eq!(store.share_by_token(&sha(1)).await.expect("share"), None);
+    assert_eq!(
+        backend.execute_raw("DELETE FROM claim_challenges").await,
+        Ok(0),
+        "the challenge went with the account"
+    );
+    assert!(
+        store
+            .licence(a.file_number())
+            .await
+            .expect("licence")
+            .is_some(),
+        "the licence stays"
     );
 }
 

@@ -6,7 +6,9 @@
 //! The principal values are [`StoredLicence`] (a licence with its optimistic-concurrency version),
 //! [`ImportRecord`] and [`BatchOutcome`] (idempotent bulk import with provenance), [`HistoryEntry`]
 //! (the append-only change log), [`RegionCount`], and the credentials issued to holder devices with
-//! their status-list indexes ([`NewCredential`], [`CredentialRecord`], [`CredentialState`]).
+//! their status-list indexes ([`NewCredential`], [`CredentialRecord`], [`CredentialState`]), and the holder's
+//! web wallet: [`Account`]s bound to a licence, login [`Session`]s, one-time claim challenges, the [`CheckEvent`]s
+//! that answer "who checked my licence", and [`Share`]s.
 //! [`backend`] holds the column encoding, import classification, region-count summary changes and count folding
 //! both SQL backends share.
 //! With the feature `conformance`, the `conformance` module and the `store_conformance_tests!` macro give every backend
@@ -23,7 +25,8 @@ pub mod conformance;
 pub use error::{BoxError, StoreError};
 pub use store::Store;
 pub use types::{
-    AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, ConflictKind, CredentialRecord,
-    CredentialState, HistoryEntry, ImportConflict, ImportRecord, ImportRun, ImportSourceId,
-    NewCredential, NewHistoryEntry, RegionCount, StoredLicence, licence_summary,
+    Account, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent, ConflictKind,
+    CredentialRecord, CredentialState, HistoryEntry, ImportConflict, ImportRecord, ImportRun,
+    ImportSourceId, NewAccount, NewCheckEvent, NewCredential, NewHistoryEntry, NewSession,
+    NewShare, RegionCount, Session, Share, StoredLicence, licence_summary,
 };

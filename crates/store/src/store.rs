@@ -8,12 +8,14 @@ use edl_domain::{
 use time::OffsetDateTime;
 
 use crate::{
-    AuthorityId, AuthorityRecord, BatchOutcome, CredentialRecord, CredentialState, HistoryEntry,
-    ImportRecord, ImportRun, ImportSourceId, NewCredential, NewHistoryEntry, RegionCount,
-    StoreError, StoredLicence,
+    Account, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, CredentialRecord,
+    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
+    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
+    Share, StoreError, StoredLicence,
 };
 
-/// The licence registry's storage: authorities, licences with their history, imports and the rollout schedule.
+/// The licence registry's storage: authorities, licences with their history, imports, the rollout schedule,
+/// credentials, and the holder's web-wallet accounts, sessions, claim challenges, check events and shares.
 ///
 /// Every backend (SQLite, PostgreSQL) implements it and passes the same conformance suite
 /// (`edl_store::conformance`, feature `conformance`).
@@ -198,4 +200,127 @@ pub trait Store: Send + Sync + Clone + 'static {
         &self,
         region: RegionCode,
     ) -> impl Future<Output = Result<Option<OffsetDateTime>, StoreError>> + Send;
+
+    // The holder's web wallet (issue 6): accounts, sessions, claim challenges, check events, shares.
+    // Tokens and nonces are stored only as their SHA-256.
+
+    /// Creates a web-wallet account bound to the licence `account.file_number`.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "licence" }` if no licence has this file number and this 证号
+    /// (an unknown licence, or a 证号 that is not the licence's), and with [`StoreError::Conflict`]
+    /// `{ constraint: "account_file_number" }` if the licence already has an account, or
+    /// `{ constraint: "account_citizen_id" }` if the 证号 already has one (through another of its licences).
+    /// A licence that is taken is reported as such even if its 证号 is taken too. Nothing is written on failure.
+    fn create_account(
+        &self,
+        account: &NewAccount,
+    ) -> impl Future<Output = Result<Account, StoreError>> + Send;
+
+    /// The account with this id, if any.
+    fn account(&self, id: i64) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// The account of the holder with this 证号 (citizen id), if any.
+    fn account_by_citizen_id(
+        &self,
+        citizen_id: &CitizenId,
+    ) -> impl Future<Output = Result<Option<Account>, StoreError>> + Send;
+
+    /// Records a login session.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "account" }` for an unknown account and with
+    /// [`StoreError::Conflict`] `{ constraint: "session_token" }` if the token hash is already stored.
+    fn create_session(
+        &self,
+        session: &NewSession,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The session whose token has this SHA-256, unless it has expired at `now` (`expires_at <= now`).
+    fn session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<Session>, StoreError>> + Send;
+
+    /// Ends the session whose token has this SHA-256 (logout). Idempotent: an unknown session is not an error.
+    fn delete_session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Deletes every session that has expired at `now` and returns how many there were.
+    fn delete_expired_sessions(
+        &self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Records a claim (申领) challenge for `account_id`: the SHA-256 of the nonce the holder's device must sign,
+    /// usable once until `expires_at`.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "account" }` for an unknown account and with
+    /// [`StoreError::Conflict`] `{ constraint: "claim_nonce" }` if the nonce hash is already stored.
+    fn create_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        expires_at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Uses up the claim challenge with this nonce hash: `true` exactly once, for its own account, before it
+    /// expires (`now < expires_at`).
+    ///
+    /// `false` for an unknown nonce, an expired one, another account's, or one already used (a replay).
+    /// Atomic: one conditional `UPDATE`, so of any number of concurrent calls at most one gets `true`.
+    fn consume_claim_challenge(
+        &self,
+        nonce_hash: &[u8; 32],
+        account_id: i64,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records a check of a licence (an online verification or a share opened).
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "licence" }` if the licence is unknown.
+    fn insert_check_event(
+        &self,
+        event: &NewCheckEvent,
+    ) -> impl Future<Output = Result<CheckEvent, StoreError>> + Send;
+
+    /// The checks of a licence, newest first (by `at`, then by id), at most `limit` of them.
+    fn check_events(
+        &self,
+        file_number: &FileNumber,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<CheckEvent>, StoreError>> + Send;
+
+    /// Records a share of the account's licence.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "account" }` if the account is unknown or `share.file_number`
+    /// is not its licence, and with [`StoreError::Conflict`] `{ constraint: "share_token" }` if the token hash is
+    /// already stored.
+    fn insert_share(
+        &self,
+        share: &NewShare,
+    ) -> impl Future<Output = Result<Share, StoreError>> + Send;
+
+    /// The shares an account made, newest first (by `created_at`, then by id), withdrawn and expired ones included.
+    fn shares(
+        &self,
+        account_id: i64,
+    ) -> impl Future<Output = Result<Vec<Share>, StoreError>> + Send;
+
+    /// The share whose link token has this SHA-256, if any, whether or not it is withdrawn or expired (the caller
+    /// refuses those, and can say why).
+    fn share_by_token(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<Share>, StoreError>> + Send;
+
+    /// Withdraws the share `id` of `account_id` at `at`: `true` if it did, `false` if the share is unknown,
+    /// another account's or already withdrawn. Never changes another account's share.
+    fn withdraw_share(
+        &self,
+        id: i64,
+        account_id: i64,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -1,6 +1,9 @@
-//! The values the [`Store`](crate::Store) trait takes and returns: ids, import records and outcomes, history, counts.
+//! The values the [`Store`](crate::Store) trait takes and returns: ids, import records and outcomes, history, counts,
+//! credentials, and the holder's web-wallet accounts, sessions, check events and shares.
 
-use edl_domain::{FileNumber, IssuingAuthority, Licence, RegionCode};
+use std::fmt;
+
+use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode};
 use time::{Date, OffsetDateTime};
 
 /// The database id of an issuing authority (发证机关).
@@ -259,4 +262,244 @@ pub struct CredentialState {
     pub superseded: bool,
     /// The licence's current status letters.
     pub licence_status: edl_domain::StatusSet,
+}
+
+/// A holder's web-wallet account about to be created with [`Store::create_account`](crate::Store::create_account):
+/// real-name registration binds it to one registry licence.
+///
+/// `Debug` shows the masked 证号 and file number and never the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    /// The holder's 证号 (citizen id); it must be the licence's.
+    pub citizen_id: CitizenId,
+    /// The licence (档案编号) the account is bound to.
+    pub file_number: FileNumber,
+    /// The password as an Argon2id PHC string (`$argon2id$v=19$…`), never the password itself.
+    pub password_hash: String,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("citizen_id", &self.citizen_id)
+            .field("file_number", &self.file_number)
+            .field("password_hash", &REDACTED)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A stored web-wallet account.
+///
+/// `Debug` shows the masked 证号 and file number and never the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The database id.
+    pub id: i64,
+    /// The holder's 证号 (citizen id); one account per 证号.
+    pub citizen_id: CitizenId,
+    /// The licence (档案编号) the account is bound to; one account per licence.
+    pub file_number: FileNumber,
+    /// The password as an Argon2id PHC string.
+    pub password_hash: String,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("id", &self.id)
+            .field("citizen_id", &self.citizen_id)
+            .field("file_number", &self.file_number)
+            .field("password_hash", &REDACTED)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A login session about to be recorded with [`Store::create_session`](crate::Store::create_session).
+///
+/// `Debug` never shows the token hash or the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewSession {
+    /// The SHA-256 of the session cookie's token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+    /// The account that logged in.
+    pub account_id: i64,
+    /// The session's CSRF token, which every form of the session carries.
+    pub csrf_token: String,
+    /// When the session started.
+    pub created_at: OffsetDateTime,
+    /// When the session ends; it is not found from then on.
+    pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewSession")
+            .field("token_hash", &REDACTED)
+            .field("account_id", &self.account_id)
+            .field("csrf_token", &REDACTED)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A live session, found by its token hash with [`Store::session`](crate::Store::session).
+///
+/// `Debug` never shows the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The account that logged in.
+    pub account_id: i64,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// When the session started.
+    pub created_at: OffsetDateTime,
+    /// When the session ends.
+    pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("account_id", &self.account_id)
+            .field("csrf_token", &REDACTED)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// One check of a licence, about to be recorded with [`Store::insert_check_event`](crate::Store::insert_check_event):
+/// an online verification or an access to a share, listed for the holder ("who checked my licence").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCheckEvent {
+    /// The licence (档案编号) that was checked.
+    pub file_number: FileNumber,
+    /// When it was checked.
+    pub at: OffsetDateTime,
+    /// Who checked: an organisation's name, or `"share link"`.
+    pub verifier: String,
+    /// The purpose the check was for.
+    pub purpose: String,
+    /// How it was checked: `"api"`, `"share"`, ….
+    pub channel: String,
+    /// The outcome: `"valid"` or `"not_valid"`.
+    pub result: String,
+}
+
+/// A recorded check of a licence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckEvent {
+    /// The database id; ids grow in the order events were recorded.
+    pub id: i64,
+    /// What was recorded.
+    pub event: NewCheckEvent,
+}
+
+/// A share (分享) about to be recorded with [`Store::insert_share`](crate::Store::insert_share): a purpose-bound,
+/// time-limited copy of the holder's licence for a third party, opened by a link that carries its token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewShare {
+    /// The SHA-256 of the link's token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+    /// The account that shares; the licence must be the account's.
+    pub account_id: i64,
+    /// The licence (档案编号) shared.
+    pub file_number: FileNumber,
+    /// The purpose the share discloses the licence for.
+    pub purpose: String,
+    /// When the share was made.
+    pub created_at: OffsetDateTime,
+    /// When the share stops opening.
+    pub expires_at: OffsetDateTime,
+}
+
+/// A recorded share.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// The database id.
+    pub id: i64,
+    /// What was recorded.
+    pub share: NewShare,
+    /// When the holder withdrew it, if they did; a withdrawn share no longer opens.
+    pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// What `Debug` shows in place of a secret.
+const REDACTED: Redacted = Redacted;
+
+/// Prints `<redacted>` as a `Debug` field value.
+struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use edl_domain::RegionCode;
+    use time::macros::{date, datetime};
+
+    use super::*;
+
+    fn citizen_id() -> CitizenId {
+        let region = RegionCode::from_u32(120101).expect("a region in the table");
+        CitizenId::from_parts(region, date!(1980 - 05 - 17), 1).expect("a valid citizen id")
+    }
+
+    #[test]
+    fn debug_of_accounts_masks_the_citizen_id_and_hides_the_password_hash() {
+        let file_number = FileNumber::parse("120100001234").expect("twelve digits");
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".to_owned();
+        let new = NewAccount {
+            citizen_id: citizen_id(),
+            file_number: file_number.clone(),
+            password_hash: hash.clone(),
+            created_at: datetime!(2025-03-01 08:00:00 UTC),
+        };
+        let account = Account {
+            id: 7,
+            citizen_id: citizen_id(),
+            file_number,
+            password_hash: hash.clone(),
+            created_at: new.created_at,
+        };
+
+        for debug in [format!("{new:?}"), format!("{account:?}")] {
+            assert!(!debug.contains(citizen_id().as_str()), "{debug}");
+            assert!(!debug.contains("120100001234"), "{debug}");
+            assert!(!debug.contains("argon2"), "{debug}");
+            assert!(debug.contains(&citizen_id().masked()), "{debug}");
+        }
+    }
+
+    #[test]
+    fn debug_of_sessions_hides_the_tokens() {
+        let new = NewSession {
+            token_hash: [0xab; 32],
+            account_id: 7,
+            csrf_token: "csrf-secret-0123456789".to_owned(),
+            created_at: datetime!(2025-03-01 08:00:00 UTC),
+            expires_at: datetime!(2025-03-01 09:00:00 UTC),
+        };
+        let session = Session {
+            account_id: 7,
+            csrf_token: new.csrf_token.clone(),
+            created_at: new.created_at,
+            expires_at: new.expires_at,
+        };
+
+        for debug in [format!("{new:?}"), format!("{session:?}")] {
+            assert!(!debug.contains("csrf-secret"), "{debug}");
+            assert!(!debug.contains("171"), "{debug}");
+        }
+    }
 }
