@@ -134,3 +134,71 @@ pub fn demo_examples(
     }
     found
 }
+
+/// The passphrase file of the demo PKI, beside it. Demo only: a real deployment takes the
+/// passphrase from the environment or a file the operator controls (`docs/decisions/pki.md`).
+pub const DEMO_PASSPHRASE_FILE: &str = "demo-pki-passphrase";
+
+/// For `edl serve --demo`: a PKI in `dir` with a document signer for every demo authority, made on
+/// first use with a random passphrase kept in `dir/../demo-pki-passphrase` (mode 0600) and the
+/// cheapest key encryption (fast start; demo keys protect nothing). An existing PKI is reused.
+pub fn ensure_demo_pki(
+    dir: &std::path::Path,
+    now: time::OffsetDateTime,
+) -> Result<edl_pki::Passphrase, crate::pki_dir::PkiDirError> {
+    use crate::pki_dir::{DEFAULT_SIGNER_DAYS, PkiDir, PkiDirError};
+    use aws_lc_rs::rand::{SecureRandom, SystemRandom};
+    let parent = dir.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|source| PkiDirError::Io {
+        path: parent.to_owned(),
+        operation: "create directory",
+        source,
+    })?;
+    let file = parent.join(DEMO_PASSPHRASE_FILE);
+    if !file.exists() {
+        let mut bytes = [0u8; 16];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .expect("the operating system's random source works");
+        let text: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        write_private(&file, text.as_bytes()).map_err(|source| PkiDirError::Io {
+            path: file.clone(),
+            operation: "write",
+            source,
+        })?;
+    }
+    let passphrase =
+        edl_pki::Passphrase::from_file(&file).map_err(|e| PkiDirError::Certificate {
+            path: file.clone(),
+            reason: e.to_string(),
+        })?;
+    let pki = PkiDir::new(dir);
+    let cost = edl_pki::ScryptCost::new(edl_pki::ScryptCost::MIN_LOG_N)
+        .expect("the minimum cost is a valid cost");
+    if pki.iaca().is_err() {
+        pki.init(&passphrase, cost, now)?;
+    }
+    for authority in edl_synth::demo_authorities() {
+        if pki.signers(authority.region)?.is_empty() {
+            pki.add_authority(&authority, &passphrase, cost, now, DEFAULT_SIGNER_DAYS)?;
+        }
+    }
+    Ok(passphrase)
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::write(path, bytes)
+}

@@ -435,6 +435,13 @@ pub(crate) struct ServeArgs {
     pub(crate) listen: Option<String>,
     #[command(flatten)]
     pub(crate) db: DatabaseArgs,
+    /// The PKI the wallet issues credentials with (with --demo: a demo PKI is made there if missing).
+    #[command(flatten)]
+    pub(crate) pki: PkiDirArgs,
+    #[command(flatten)]
+    pub(crate) passphrase: PkiPassphraseArgs,
+    #[command(flatten)]
+    pub(crate) public: PublicUrlArgs,
 }
 
 #[derive(Debug, Args)]

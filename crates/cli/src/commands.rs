@@ -82,6 +82,35 @@ fn parse_date(text: &str, what: &str) -> Result<Date> {
     .with_context(|| format!("{what} must be a date YYYY-MM-DD"))
 }
 
+/// The PKI the wallet issues with: `--pki` with its passphrase when the directory holds a PKI;
+/// with `--demo`, a demo PKI made (or reused) there; otherwise none (claiming is unavailable).
+fn wallet_issuer(
+    pki: &PkiDirArgs,
+    passphrase: &PkiPassphraseArgs,
+    public: &PublicUrlArgs,
+    demo: bool,
+) -> Result<Option<edl_server::startup::WalletIssuer>> {
+    let dir = edl_app::pki_dir::PkiDir::new(&pki.pki_dir);
+    let passphrase = if dir.iaca().is_ok() && !demo {
+        trust::pki_passphrase(passphrase)?
+    } else if demo {
+        if dir.iaca().is_ok() && passphrase.passphrase_file.is_some() {
+            trust::pki_passphrase(passphrase)?
+        } else {
+            edl_app::demo::ensure_demo_pki(&pki.pki_dir, time::OffsetDateTime::now_utc())
+                .context("cannot create the demo PKI")?
+        }
+    } else {
+        tracing::warn!("no PKI at the --pki directory: claiming is unavailable");
+        return Ok(None);
+    };
+    Ok(Some(edl_server::startup::WalletIssuer {
+        pki: dir,
+        passphrase,
+        public_url: public.public_url.clone(),
+    }))
+}
+
 async fn serve(args: ServeArgs) -> Result<()> {
     let mut raw = match &args.config {
         Some(path) => RawSettings::from_file(path)?,
@@ -108,14 +137,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .context("cannot create the demo data")?;
         tracing::info!(?outcome, "demo data");
     }
-    let state = AppState {
+    let issuer = wallet_issuer(&args.pki, &args.passphrase, &args.public, args.demo)?;
+    let state = AppState::new(
         store,
         clock,
-        info: Arc::new(ServiceInfo {
+        ServiceInfo {
             database_url: settings.database_url.clone(),
             demo: args.demo,
-        }),
-    };
+        },
+        issuer,
+    );
     let app = Application::build(settings.listen, state)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;

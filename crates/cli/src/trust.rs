@@ -43,7 +43,7 @@ pub(crate) fn read_input(path: &Path, what: &str) -> Result<Vec<u8>> {
     fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn pki_passphrase(args: &PkiPassphraseArgs) -> Result<Passphrase> {
+pub(crate) fn pki_passphrase(args: &PkiPassphraseArgs) -> Result<Passphrase> {
     match &args.passphrase_file {
         Some(path) => Passphrase::from_file(path).context("cannot read the PKI passphrase file"),
         None => Passphrase::from_env("EDL_PKI_PASSPHRASE")

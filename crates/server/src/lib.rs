@@ -3,12 +3,16 @@
 //! - [`configuration`]: file + environment + flags → [`configuration::Settings`].
 //! - [`telemetry`]: structured logs without personal data.
 //! - [`startup`]: [`startup::Application`] binds, routes and serves with graceful shutdown.
-//! - `routes`: one module per resource; handlers are thin and call `edl-app`.
+//! - `routes`: one module per resource; handlers are thin and call `edl-app`. `routes::wallet`
+//!   is the holder's web wallet (accounts, claim, the card), `auth` its passwords, sessions, CSRF
+//!   and login throttle.
 //!
 //! Handlers never touch SQL: they reach the registry through [`edl_store::Store`].
 
+mod auth;
 pub mod configuration;
 mod html;
+mod i18n;
 mod routes;
 pub mod startup;
 pub mod telemetry;

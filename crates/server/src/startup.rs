@@ -9,9 +9,12 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
+use edl_app::pki_dir::PkiDir;
 use edl_app::{AnyStore, Clock, DatabaseUrl};
+use edl_pki::Passphrase;
 use tokio::net::TcpListener;
 
+use crate::auth::Throttle;
 use crate::routes;
 
 /// What the handlers share.
@@ -23,6 +26,41 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Facts shown on the landing page.
     pub info: Arc<ServiceInfo>,
+    /// The PKI the wallet issues credentials with; `None`: claiming is unavailable.
+    pub issuer: Option<Arc<WalletIssuer>>,
+    /// Mark cookies `Secure` (set when the service is behind TLS).
+    pub secure_cookies: bool,
+    /// Failed logins per account and per address.
+    pub(crate) throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// The state of a service on `store`; claiming needs `issuer`.
+    pub fn new(
+        store: AnyStore,
+        clock: Arc<dyn Clock>,
+        info: ServiceInfo,
+        issuer: Option<WalletIssuer>,
+    ) -> AppState {
+        AppState {
+            store,
+            clock,
+            info: Arc::new(info),
+            issuer: issuer.map(Arc::new),
+            secure_cookies: false,
+            throttle: Arc::new(Throttle::default()),
+        }
+    }
+}
+
+/// The PKI and passphrase the service issues with, and the public URL of its status lists.
+pub struct WalletIssuer {
+    /// The PKI directory.
+    pub pki: PkiDir,
+    /// Its passphrase (never logged).
+    pub passphrase: Passphrase,
+    /// The public base URL status-list URIs are made from.
+    pub public_url: String,
 }
 
 /// Facts about this running instance, shown on the landing page.
@@ -60,9 +98,13 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
     }
 }
 
@@ -72,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(routes::landing::landing))
         .route("/health", get(routes::health::health))
         .route("/ready", get(routes::health::ready))
+        .merge(routes::wallet::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -28,14 +28,15 @@ async fn spawn_app(demo_licences: u64) -> TestApp {
             .await
             .expect("demo data");
     }
-    let state = AppState {
+    let state = AppState::new(
         store,
         clock,
-        info: Arc::new(ServiceInfo {
+        ServiceInfo {
             database_url: url,
             demo: demo_licences > 0,
-        }),
-    };
+        },
+        None,
+    );
     let app = Application::build("127.0.0.1:0".parse().unwrap(), state)
         .await
         .expect("bind");
