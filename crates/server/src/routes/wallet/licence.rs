@@ -358,11 +358,20 @@ pub(crate) async fn claim(
         Ok(h) => h,
         Err(r) => return r,
     };
-    let Ok(Json(request)) = body else {
-        return api_error(
-            StatusCode::BAD_REQUEST,
-            "the request is not the claim JSON {nonce, public_key, signature}",
-        );
+    let request = match body {
+        Ok(Json(request)) => request,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return api_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request is larger than 16 KiB",
+            );
+        }
+        Err(_) => {
+            return api_error(
+                StatusCode::BAD_REQUEST,
+                "the request is not the claim JSON {nonce, public_key, signature}",
+            );
+        }
     };
     let (Some(nonce), Some(point), Some(signature)) = (
         token_from_hex(&request.nonce),

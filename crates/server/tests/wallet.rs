@@ -1,0 +1,510 @@
+//! The web wallet's HTTP surface on a real SQLite file and a real socket, with what a browser
+//! would send and what an attacker would: registration and its refusals, the login throttle, CSRF,
+//! sessions, the claim API with its proof of possession (good, forged, replayed), oversized and
+//! malformed requests. The browser flows themselves are in `web/tests/browser/wallet.test.mjs`.
+
+#![allow(clippy::unwrap_used)] // Test helpers: a panic is the test failing, with its message.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+
+use edl_app::pki_dir::PkiDir;
+use edl_app::{AnyStore, Clock, DatabaseUrl, FixedClock};
+use edl_domain::Licence;
+use edl_pki::{InMemorySigner, Signer};
+use edl_server::startup::{AppState, Application, ServiceInfo, WalletIssuer};
+use edl_store::{NewSession, Store};
+use time::macros::datetime;
+
+const NOW: time::OffsetDateTime = datetime!(2026-11-26 08:00 UTC);
+
+struct TestApp {
+    addr: SocketAddr,
+    store: AnyStore,
+    licence: Licence,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = DatabaseUrl::Sqlite(dir.path().join("registry.sqlite3"));
+    let store = AnyStore::open(&url).await.unwrap();
+    let clock: Arc<dyn Clock> = Arc::new(FixedClock(NOW));
+    edl_app::demo::seed_demo(&store, clock.as_ref(), 400)
+        .await
+        .unwrap();
+    let file_number = edl_app::demo::demo_examples(NOW.date(), 400)
+        .into_iter()
+        .find(|(_, state)| *state == edl_domain::DisplayState::BlackQr)
+        .unwrap()
+        .0;
+    let licence = store.licence(&file_number).await.unwrap().unwrap().licence;
+    store
+        .set_rollout(&edl_domain::RolloutEntry {
+            region: licence.authority().region,
+            enabled_from: datetime!(2021-01-01 00:00 UTC).date(),
+            phase: "test".into(),
+        })
+        .await
+        .unwrap();
+    let pki = dir.path().join("edl-data").join("pki");
+    let passphrase = edl_app::demo::ensure_demo_pki(&pki, NOW).unwrap();
+    let state = AppState::new(
+        store.clone(),
+        clock,
+        ServiceInfo {
+            database_url: url,
+            demo: true,
+        },
+        Some(WalletIssuer {
+            pki: PkiDir::new(&pki),
+            passphrase,
+            public_url: "https://edl.example.cn".into(),
+        }),
+    );
+    let app = Application::build("127.0.0.1:0".parse().unwrap(), state)
+        .await
+        .unwrap();
+    let addr = app.local_addr().unwrap();
+    tokio::spawn(app.run_until(std::future::pending()));
+    TestApp {
+        addr,
+        store,
+        licence,
+        _dir: dir,
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: String,
+    body: String,
+}
+
+impl Reply {
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+            .find_map(|l| {
+                let value = l.split_once(':')?.1.trim();
+                let (pair, _) = value.split_once(';').unwrap_or((value, ""));
+                let (k, v) = pair.split_once('=')?;
+                (k == name).then(|| v.to_owned())
+            })
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+        })
+    }
+}
+
+/// One HTTP/1.1 request over a real socket.
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &str,
+) -> Reply {
+    let head: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let text = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{head}\r\n{body}",
+        body.len()
+    );
+    tokio::task::spawn_blocking(move || {
+        let mut stream = TcpStream::connect(addr).unwrap();
+        stream.write_all(text.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let response = String::from_utf8_lossy(&response).into_owned();
+        let (headers, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        Reply {
+            status: headers[9..12].parse().unwrap(),
+            headers: headers.to_owned(),
+            body: body.to_owned(),
+        }
+    })
+    .await
+    .unwrap()
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b == b'-' {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("{k}={v}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded");
+
+/// GETs /wallet for the double-submit token; posts a form with it.
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Reply {
+    let page = request(app.addr, "GET", "/wallet", &[], "").await;
+    let token = page.cookie("edl_form").unwrap();
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    request(
+        app.addr,
+        "POST",
+        path,
+        &[
+            (FORM.0, FORM.1.into()),
+            ("cookie", format!("edl_form={token}")),
+        ],
+        &form(&fields),
+    )
+    .await
+}
+
+async fn register(app: &TestApp, second: &str, password: &str) -> Reply {
+    let cid = app.licence.citizen_id().as_str().to_owned();
+    post_form(
+        app,
+        "/wallet/register",
+        &[
+            ("citizen_id", &cid),
+            ("second_factor", second),
+            ("password", password),
+            ("password_again", password),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn registration_binds_one_licence_and_refuses_wrong_or_repeated_requests() {
+    let app = spawn_app().await;
+    let file_number = app.licence.file_number().as_str().to_owned();
+    // A wrong second factor: 422, the same words as an unknown licence, nothing stored.
+    let wrong = register(&app, "000000000000", "holder password").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("不匹配"), "{}", wrong.body);
+    assert!(
+        !wrong.body.contains(app.licence.citizen_id().as_str()),
+        "no 证号 echoed"
+    );
+    assert!(
+        app.store
+            .account_by_citizen_id(app.licence.citizen_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Short password, mismatched passwords.
+    assert_eq!(register(&app, &file_number, "short").await.status, 422);
+    let cid = app.licence.citizen_id().as_str().to_owned();
+    let mismatch = post_form(
+        &app,
+        "/wallet/register",
+        &[
+            ("citizen_id", &cid),
+            ("second_factor", &file_number),
+            ("password", "holder password"),
+            ("password_again", "other password"),
+        ],
+    )
+    .await;
+    assert_eq!(mismatch.status, 422);
+    // Without the form's cookie: 403, nothing stored.
+    let forged = request(
+        app.addr,
+        "POST",
+        "/wallet/register",
+        &[(FORM.0, FORM.1.into())],
+        &form(&[
+            ("citizen_id", &cid),
+            ("second_factor", &file_number),
+            ("password", "holder password"),
+            ("password_again", "holder password"),
+            ("csrf", "x"),
+        ]),
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert!(
+        app.store
+            .account_by_citizen_id(app.licence.citizen_id())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // The real thing: a session cookie, HttpOnly and SameSite=Strict.
+    let ok = register(&app, &file_number, "holder password").await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    assert_eq!(ok.header("location").as_deref(), Some("/wallet/licence"));
+    let set = ok
+        .headers
+        .lines()
+        .find(|l| l.contains("edl_session="))
+        .unwrap();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    // The licence is bound now.
+    let again = register(&app, &file_number, "another password").await;
+    assert_eq!(again.status, 409);
+}
+
+#[tokio::test]
+async fn logins_are_throttled_per_account_and_wrong_ones_say_nothing_more() {
+    let app = spawn_app().await;
+    let file_number = app.licence.file_number().as_str().to_owned();
+    assert_eq!(
+        register(&app, &file_number, "holder password").await.status,
+        303
+    );
+    let cid = app.licence.citizen_id().as_str().to_owned();
+    for _ in 0..5 {
+        let r = post_form(
+            &app,
+            "/wallet/login",
+            &[("citizen_id", &cid), ("password", "wrong password")],
+        )
+        .await;
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("证号或密码错误"));
+    }
+    let blocked = post_form(
+        &app,
+        "/wallet/login",
+        &[("citizen_id", &cid), ("password", "holder password")],
+    )
+    .await;
+    assert_eq!(blocked.status, 429);
+    let wait: i64 = blocked.header("retry-after").unwrap().parse().unwrap();
+    assert!(wait > 0 && wait <= 900);
+    // Another account from the same address is not blocked by this account's failures.
+    let unknown = post_form(
+        &app,
+        "/wallet/login",
+        &[("citizen_id", "110105194912310029"), ("password", "x")],
+    )
+    .await;
+    assert_eq!(unknown.status, 401);
+}
+
+async fn session_of(app: &TestApp) -> (String, String) {
+    let file_number = app.licence.file_number().as_str().to_owned();
+    let ok = register(app, &file_number, "holder password").await;
+    let session = ok.cookie("edl_session").unwrap();
+    let page = request(
+        app.addr,
+        "GET",
+        "/wallet/licence",
+        &[("cookie", format!("edl_session={session}"))],
+        "",
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let csrf = page
+        .body
+        .split("data-csrf=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    (session, csrf)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn the_claim_api_wants_a_session_its_token_and_a_fresh_proof_of_possession() {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    let cookie = ("cookie", format!("edl_session={session}"));
+    // No session, wrong CSRF token.
+    assert_eq!(
+        request(app.addr, "POST", "/wallet/api/claim/challenge", &[], "")
+            .await
+            .status,
+        401
+    );
+    assert_eq!(
+        request(
+            app.addr,
+            "POST",
+            "/wallet/api/claim/challenge",
+            &[cookie.clone(), ("x-csrf-token", "forged".into())],
+            ""
+        )
+        .await
+        .status,
+        403
+    );
+    let challenge = |headers: Vec<(&'static str, String)>| async move {
+        let r = request(
+            app.addr,
+            "POST",
+            "/wallet/api/claim/challenge",
+            &headers,
+            "",
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let json: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        json["nonce"].as_str().unwrap().to_owned()
+    };
+    let headers = vec![cookie.clone(), ("x-csrf-token", csrf.clone())];
+    let device = InMemorySigner::generate().unwrap();
+    let public = device.public_key().as_sec1().to_vec();
+    let prove = |nonce: &str, signer: &InMemorySigner| {
+        let mut message = b"EDL1-CLAIM".to_vec();
+        message.extend_from_slice(
+            &(0..32)
+                .map(|i| u8::from_str_radix(&nonce[2 * i..2 * i + 2], 16).unwrap())
+                .collect::<Vec<_>>(),
+        );
+        message.extend_from_slice(&public);
+        hex(&signer.sign(&message).unwrap())
+    };
+    let claim = |body: String| {
+        let mut h = headers.clone();
+        h.push(("content-type", "application/json".into()));
+        async move { request(app.addr, "POST", "/wallet/api/claim", &h, &body).await }
+    };
+    // A proof signed by another key: 400, and the challenge is spent.
+    let nonce = challenge(headers.clone()).await;
+    let other = InMemorySigner::generate().unwrap();
+    let body = |nonce: &str, signature: &str| {
+        serde_json::json!({ "nonce": nonce, "public_key": hex(&public), "signature": signature })
+            .to_string()
+    };
+    let forged = claim(body(&nonce, &prove(&nonce, &other))).await;
+    assert_eq!(forged.status, 400, "{}", forged.body);
+    assert!(forged.body.contains("does not verify"));
+    // A good proof: the credentials for this key.
+    let nonce = challenge(headers.clone()).await;
+    let good = body(&nonce, &prove(&nonce, &device));
+    let issued = claim(good.clone()).await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let json: serde_json::Value = serde_json::from_str(&issued.body).unwrap();
+    assert_eq!(json["qr"].as_object().unwrap().len(), 5);
+    assert!(json["mdoc"].as_str().unwrap().len() > 1000);
+    assert_eq!(
+        json["display"]["file_number"],
+        app.licence.file_number().as_str()
+    );
+    // The same proof again: the challenge was used.
+    let replay = claim(good).await;
+    assert_eq!(replay.status, 409, "{}", replay.body);
+    // Malformed and oversized requests.
+    assert_eq!(claim("{not json".into()).await.status, 400);
+    assert_eq!(claim(body("abcd", "ef")).await.status, 400);
+    let huge = format!("{{\"nonce\":\"{}\"}}", "a".repeat(20_000));
+    assert_eq!(claim(huge).await.status, 413);
+}
+
+#[tokio::test]
+async fn an_expired_session_is_a_login_page_and_logout_needs_the_token() {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    // Logout without the token changes nothing; with it, the session ends.
+    let cookie = ("cookie", format!("edl_session={session}"));
+    let forged = request(
+        app.addr,
+        "POST",
+        "/wallet/logout",
+        &[cookie.clone(), (FORM.0, FORM.1.into())],
+        "csrf=forged",
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    assert_eq!(
+        request(
+            app.addr,
+            "GET",
+            "/wallet/licence",
+            std::slice::from_ref(&cookie),
+            ""
+        )
+        .await
+        .status,
+        200
+    );
+    let out = request(
+        app.addr,
+        "POST",
+        "/wallet/logout",
+        &[cookie.clone(), (FORM.0, FORM.1.into())],
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(out.status, 303);
+    let after = request(
+        app.addr,
+        "GET",
+        "/wallet/licence",
+        std::slice::from_ref(&cookie),
+        "",
+    )
+    .await;
+    assert_eq!(after.status, 303);
+    assert_eq!(after.header("location").as_deref(), Some("/wallet"));
+    // A session past its expiry is no session.
+    let account = app
+        .store
+        .account_by_citizen_id(app.licence.citizen_id())
+        .await
+        .unwrap()
+        .unwrap();
+    let token = [7u8; 32];
+    let hash: [u8; 32] = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &token)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    app.store
+        .create_session(&NewSession {
+            token_hash: hash,
+            account_id: account.id,
+            csrf_token: "c".repeat(64),
+            created_at: NOW - time::Duration::hours(13),
+            expires_at: NOW - time::Duration::hours(1),
+        })
+        .await
+        .unwrap();
+    let expired = request(
+        app.addr,
+        "GET",
+        "/wallet/licence",
+        &[("cookie", format!("edl_session={}", hex(&token)))],
+        "",
+    )
+    .await;
+    assert_eq!(expired.status, 303);
+    let api = request(
+        app.addr,
+        "GET",
+        "/wallet/api/licence",
+        &[("cookie", format!("edl_session={}", hex(&token)))],
+        "",
+    )
+    .await;
+    assert_eq!(api.status, 401);
+}
