@@ -508,3 +508,80 @@ async fn an_expired_session_is_a_login_page_and_logout_needs_the_token() {
     .await;
     assert_eq!(api.status, 401);
 }
+
+#[tokio::test]
+async fn a_holder_withdraws_their_own_device_and_no_one_elses() {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    let cookie = ("cookie", format!("edl_session={session}"));
+    // A credential recorded for this licence (as a claim would).
+    let record = app
+        .store
+        .insert_credential(&edl_store::NewCredential {
+            file_number: app.licence.file_number().clone(),
+            region: app.licence.authority().region,
+            edition: app.licence.edition(),
+            device_key_id: "ab".repeat(20),
+            issued_at: NOW,
+            valid_until: NOW + time::Duration::days(14),
+        })
+        .await
+        .unwrap();
+    let form_headers = |c: &(&'static str, String)| vec![c.clone(), (FORM.0, FORM.1.into())];
+    let path = format!("/wallet/devices/{}/withdraw", record.id);
+    // Without the token: refused, nothing changed.
+    let forged = request(
+        app.addr,
+        "POST",
+        &path,
+        &form_headers(&cookie),
+        "csrf=forged",
+    )
+    .await;
+    assert_eq!(forged.status, 403);
+    let before = app
+        .store
+        .credentials(app.licence.file_number())
+        .await
+        .unwrap();
+    assert!(before[0].withdrawn_at.is_none());
+    // Someone else's (or no) credential: 404.
+    let missing = request(
+        app.addr,
+        "POST",
+        "/wallet/devices/999999/withdraw",
+        &form_headers(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    // Their own: withdrawn, and the status list will say invalid.
+    let ok = request(
+        app.addr,
+        "POST",
+        &path,
+        &form_headers(&cookie),
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(ok.status, 303);
+    let after = app
+        .store
+        .credentials(app.licence.file_number())
+        .await
+        .unwrap();
+    assert_eq!(after[0].withdrawn_at, Some(NOW));
+    let states = app
+        .store
+        .credential_states(app.licence.authority().region, 0, 10)
+        .await
+        .unwrap();
+    let state = states
+        .iter()
+        .find(|s| s.status_index == record.status_index)
+        .unwrap();
+    assert_eq!(
+        edl_app::credentials::credential_status(state),
+        edl_status_list::CredentialStatus::Invalid
+    );
+}

@@ -211,8 +211,18 @@ pub(crate) async fn page(
     let device_rows: String = devices
         .iter()
         .map(|d| {
+            let withdraw = if d.withdrawn_at.is_none() {
+                format!(
+                    r#"<form method="post" action="/wallet/devices/{id}/withdraw"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" class="withdraw">{label}</button></form>"#,
+                    id = d.id,
+                    csrf = escape(&holder.session.csrf_token),
+                    label = lang.t("撤回（设备丢失）", "Withdraw (lost device)"),
+                )
+            } else {
+                String::new()
+            };
             format!(
-                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{withdraw}</td></tr>",
                 escape(&d.credential.device_key_id[..16.min(d.credential.device_key_id.len())]),
                 escape(&format_date(d.credential.issued_at.date())),
                 escape(&format_date(d.credential.valid_until.date())),
@@ -228,13 +238,17 @@ pub(crate) async fn page(
     let body = format!(
         r#"<section><h2>{mine}</h2><table class="fields">{rows}</table></section>
 <section><h2>{claim_title}</h2>{claim_part}<p><a href="/wallet/card" id="to-card">{card}</a></p></section>
-<section><h2>{devices_title}</h2><table><tr><th>{key}</th><th>{issued}</th><th>{until}</th><th>{state}</th></tr>{device_rows}</table></section>
+<section><h2>{devices_title}</h2><p class="muted">{devices_hint}</p><table><tr><th>{key}</th><th>{issued}</th><th>{until}</th><th>{state}</th><th></th></tr>{device_rows}</table></section>
 <form method="post" action="/wallet/logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{logout}</button></form>
 <script type="module" src="/wallet/assets/claim.js"></script>"#,
         mine = lang.t("我的驾驶证", "My licence"),
         claim_title = lang.t("申领", "Claim"),
         card = lang.t("出示电子驾驶证（亮码）", "Show the e-licence"),
         devices_title = lang.t("已申领的设备", "Claimed devices"),
+        devices_hint = lang.t(
+            "撤回后，该设备上的电子驾驶证在核验方下次更新状态列表时失效。",
+            "A withdrawn device's credentials stop verifying once verifiers fetch the next status list."
+        ),
         key = lang.t("设备密钥", "Device key"),
         issued = lang.t("申领日期", "Claimed"),
         until = lang.t("凭证有效至", "Credential valid until"),
@@ -500,4 +514,42 @@ pub(crate) async fn card(Query(query): Query<LangQuery>, headers: HeaderMap) -> 
         &body,
     ))
     .into_response()
+}
+
+/// The withdrawal form.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WithdrawForm {
+    csrf: String,
+}
+
+/// `POST /wallet/devices/{id}/withdraw`: the holder withdraws one of their devices (a lost
+/// phone); its credentials are marked invalid in the next status list. Another holder's
+/// credential is 404, as if it did not exist.
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<WithdrawForm>,
+) -> Response {
+    let lang = Lang::of(query.lang.as_deref(), &headers);
+    let holder = match holder(&state, &headers).await {
+        Ok(Some(h)) => h,
+        Ok(None) => return to_login(),
+        Err(e) => return store_failure(lang, &e),
+    };
+    if !same(&form.csrf, &holder.session.csrf_token) {
+        return (StatusCode::FORBIDDEN, "CSRF token missing or wrong").into_response();
+    }
+    let own = match state.store.credentials(&holder.account.file_number).await {
+        Ok(list) => list.into_iter().any(|c| c.id == id),
+        Err(e) => return store_failure(lang, &e),
+    };
+    if !own {
+        return (StatusCode::NOT_FOUND, "no such device").into_response();
+    }
+    match state.store.withdraw_credential(id, state.clock.now()).await {
+        Ok(()) => (StatusCode::SEE_OTHER, [(LOCATION, "/wallet/licence")]).into_response(),
+        Err(e) => store_failure(lang, &e),
+    }
 }

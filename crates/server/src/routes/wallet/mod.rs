@@ -37,6 +37,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/wallet/logout", post(account::logout))
         .route("/wallet/licence", get(licence::page))
         .route("/wallet/card", get(licence::card))
+        .route("/wallet/devices/{id}/withdraw", post(licence::withdraw))
         .route("/wallet/api/licence", get(licence::display_data))
         .route("/wallet/api/claim/challenge", post(licence::challenge))
         .route("/wallet/api/claim", post(licence::claim))
