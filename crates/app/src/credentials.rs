@@ -16,7 +16,7 @@ use edl_store::{CredentialRecord, CredentialState, NewCredential, Store, StoreEr
 use time::{Duration, OffsetDateTime};
 
 use crate::clock::CHINA_STANDARD_TIME;
-use crate::pki_dir::{PkiDir, PkiDirError};
+use crate::pki_dir::{OpenedSigners, PkiDir, PkiDirError};
 
 /// The public base URL status lists are published under when none is configured.
 pub const DEFAULT_PUBLIC_URL: &str = "https://edl.example.cn";
@@ -80,6 +80,28 @@ pub struct Issuer<'a> {
     pub passphrase: &'a Passphrase,
     /// The public base URL (status list URIs derive from it).
     pub public_url: &'a str,
+    /// Keys already opened (a long-running service); `None` opens the key file each time.
+    pub opened: Option<&'a OpenedSigners>,
+}
+
+impl Issuer<'_> {
+    fn signer_for(
+        &self,
+        region: RegionCode,
+        now: OffsetDateTime,
+        validity: Duration,
+    ) -> Result<
+        (
+            edl_pki::DocumentSignerCertificate,
+            std::sync::Arc<edl_pki::FileSigner>,
+        ),
+        PkiDirError,
+    > {
+        match self.opened {
+            Some(opened) => opened.signer_for(region, now, validity),
+            None => self.pki.signer_for(region, self.passphrase, now, validity),
+        }
+    }
 }
 
 /// An issued credential and its record.
@@ -130,12 +152,8 @@ pub async fn issue_for<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Issued, CredentialError> {
     let region = licence.authority().region;
-    let (certificate, key) = issuer.pki.signer_for(
-        region,
-        issuer.passphrase,
-        now,
-        edl_mdoc::issue::CREDENTIAL_LIFETIME,
-    )?;
+    let (certificate, key) =
+        issuer.signer_for(region, now, edl_mdoc::issue::CREDENTIAL_LIFETIME)?;
     let window = validity_window(licence, now, certificate.not_after());
     let uri = status_list_uri(issuer.public_url, region);
     // Check everything the mdoc checks before an index is spent.
@@ -190,7 +208,7 @@ pub async fn issue_for<S: Store>(
                     signer_not_before: certificate.not_before(),
                     signer_not_after: certificate.not_after(),
                 },
-                &key,
+                &*key,
             )
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -251,10 +269,7 @@ pub async fn sign_status_list<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, CredentialError> {
     let list = build_status_list(store, region).await?;
-    let (certificate, key) =
-        issuer
-            .pki
-            .signer_for(region, issuer.passphrase, now, STATUS_LIST_VALIDITY)?;
+    let (certificate, key) = issuer.signer_for(region, now, STATUS_LIST_VALIDITY)?;
     StatusListToken {
         uri: status_list_uri(issuer.public_url, region),
         issued_at: now,
@@ -262,7 +277,7 @@ pub async fn sign_status_list<S: Store>(
         ttl_seconds: STATUS_LIST_TTL_SECONDS,
         list,
     }
-    .sign(certificate.certificate(), &key)
+    .sign(certificate.certificate(), &*key)
     .map_err(|e| CredentialError::StatusList(e.to_string()))
 }
 

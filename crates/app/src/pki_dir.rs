@@ -12,8 +12,10 @@
 //! Rotation adds `<n+1>`; older signers stay, so credentials they signed keep verifying until
 //! they expire. Nothing here prints or returns a key.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use edl_domain::{IssuingAuthority, RegionCode};
 use edl_pki::{
@@ -471,14 +473,13 @@ impl PkiDir {
     }
 
     /// The signer to issue with at `now` for credentials valid `validity`: its certificate and
-    /// its opened key.
-    pub fn signer_for(
+    /// the path of its key file.
+    pub fn choose_signer(
         &self,
         region: RegionCode,
-        passphrase: &Passphrase,
         now: OffsetDateTime,
         validity: Duration,
-    ) -> Result<(DocumentSignerCertificate, FileSigner), PkiDirError> {
+    ) -> Result<(DocumentSignerCertificate, PathBuf), PkiDirError> {
         let view = self.authority_signers(region)?;
         // A signer valid for the whole credential lifetime; failing that, any signer valid now
         // (the credential's window is then cut at the certificate's end).
@@ -493,11 +494,23 @@ impl PkiDir {
             .find(|s| s.certificate.key_identifier() == chosen.key_identifier())
             .map(|s| s.number)
             .ok_or(PkiDirError::NoValidSigner(region))?;
-        let key = FileSigner::open(
-            &self.region_dir(region).join(format!("{number}.key")),
-            passphrase,
-        )?;
-        Ok((chosen, key))
+        Ok((
+            chosen,
+            self.region_dir(region).join(format!("{number}.key")),
+        ))
+    }
+
+    /// The signer to issue with at `now` for credentials valid `validity`: its certificate and
+    /// its opened key.
+    pub fn signer_for(
+        &self,
+        region: RegionCode,
+        passphrase: &Passphrase,
+        now: OffsetDateTime,
+        validity: Duration,
+    ) -> Result<(DocumentSignerCertificate, Arc<FileSigner>), PkiDirError> {
+        let (certificate, path) = self.choose_signer(region, now, validity)?;
+        Ok((certificate, Arc::new(FileSigner::open(&path, passphrase)?)))
     }
 
     /// Signs the trust list: the IACA with its metadata, issue ID from the time.
@@ -624,5 +637,57 @@ mod tests {
             pki.rotate(authority.region, &wrong, cost(), t1, 365),
             Err(PkiDirError::Key(KeyFileError::WrongPassphrase))
         ));
+    }
+}
+
+/// A PKI directory with its passphrase, keeping each document-signer key it has opened: for a
+/// long-running service, where decrypting a key file (scrypt, deliberately slow) on every claim
+/// would cost more than the claim. The keys stay in memory as long as this value lives, as they
+/// would in an HSM session; nothing here prints or returns them.
+#[derive(Debug)]
+pub struct OpenedSigners {
+    pki: PkiDir,
+    passphrase: Passphrase,
+    keys: Mutex<HashMap<PathBuf, Arc<FileSigner>>>,
+}
+
+impl OpenedSigners {
+    /// The signers of `pki`, opened with `passphrase` on first use.
+    pub fn new(pki: PkiDir, passphrase: Passphrase) -> OpenedSigners {
+        OpenedSigners {
+            pki,
+            passphrase,
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The directory.
+    pub fn pki(&self) -> &PkiDir {
+        &self.pki
+    }
+
+    /// The passphrase the keys are opened with.
+    pub fn passphrase(&self) -> &Passphrase {
+        &self.passphrase
+    }
+
+    /// As [`PkiDir::signer_for`], opening each key file once.
+    pub fn signer_for(
+        &self,
+        region: RegionCode,
+        now: OffsetDateTime,
+        validity: Duration,
+    ) -> Result<(DocumentSignerCertificate, Arc<FileSigner>), PkiDirError> {
+        let (certificate, path) = self.pki.choose_signer(region, now, validity)?;
+        if let Ok(keys) = self.keys.lock()
+            && let Some(key) = keys.get(&path)
+        {
+            return Ok((certificate, Arc::clone(key)));
+        }
+        let key = Arc::new(FileSigner::open(&path, &self.passphrase)?);
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.insert(path, Arc::clone(&key));
+        }
+        Ok((certificate, key))
     }
 }

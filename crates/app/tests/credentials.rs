@@ -76,6 +76,7 @@ async fn claiming_needs_the_region_switched_on_and_then_records_an_index() {
         pki: &w.pki,
         passphrase: &w.passphrase,
         public_url: PUBLIC,
+        opened: None,
     };
     let device = InMemorySigner::generate().unwrap();
     let refused = claim(
@@ -150,10 +151,16 @@ async fn claiming_needs_the_region_switched_on_and_then_records_an_index() {
 async fn status_lists_follow_the_registry_and_publish_only_when_something_changed() {
     let w = world().await;
     let region = w.licence.authority().region;
+    // This one keeps its keys open, as `edl serve` does.
+    let opened = edl_app::pki_dir::OpenedSigners::new(
+        PkiDir::new(w.pki.root()),
+        Passphrase::new("a long enough test passphrase".into()).unwrap(),
+    );
     let issuer = Issuer {
         pki: &w.pki,
         passphrase: &w.passphrase,
         public_url: PUBLIC,
+        opened: Some(&opened),
     };
     w.store
         .set_rollout(&RolloutEntry {

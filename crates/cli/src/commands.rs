@@ -104,11 +104,11 @@ fn wallet_issuer(
         tracing::warn!("no PKI at the --pki directory: claiming is unavailable");
         return Ok(None);
     };
-    Ok(Some(edl_server::startup::WalletIssuer {
-        pki: dir,
+    Ok(Some(edl_server::startup::WalletIssuer::new(
+        dir,
         passphrase,
-        public_url: public.public_url.clone(),
-    }))
+        public.public_url.clone(),
+    )))
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {

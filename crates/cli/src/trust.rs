@@ -97,6 +97,7 @@ impl Signing {
             pki: &self.pki,
             passphrase: &self.passphrase,
             public_url: &self.public_url,
+            opened: None,
         }
     }
 }

@@ -9,7 +9,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::get;
-use edl_app::pki_dir::PkiDir;
+use edl_app::pki_dir::{OpenedSigners, PkiDir};
 use edl_app::{AnyStore, Clock, DatabaseUrl};
 use edl_pki::Passphrase;
 use tokio::net::TcpListener;
@@ -53,14 +53,23 @@ impl AppState {
     }
 }
 
-/// The PKI and passphrase the service issues with, and the public URL of its status lists.
+/// The PKI the service issues with (each signer key decrypted once, on first use) and the public
+/// URL of its status lists.
 pub struct WalletIssuer {
-    /// The PKI directory.
-    pub pki: PkiDir,
-    /// Its passphrase (never logged).
-    pub passphrase: Passphrase,
+    /// The PKI directory and its passphrase (never logged).
+    pub signers: OpenedSigners,
     /// The public base URL status-list URIs are made from.
     pub public_url: String,
+}
+
+impl WalletIssuer {
+    /// Issues with the PKI in `pki`, its keys opened with `passphrase`.
+    pub fn new(pki: PkiDir, passphrase: Passphrase, public_url: String) -> WalletIssuer {
+        WalletIssuer {
+            signers: OpenedSigners::new(pki, passphrase),
+            public_url,
+        }
+    }
 }
 
 /// Facts about this running instance, shown on the landing page.

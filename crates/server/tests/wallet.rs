@@ -57,11 +57,11 @@ async fn spawn_app() -> TestApp {
             database_url: url,
             demo: true,
         },
-        Some(WalletIssuer {
-            pki: PkiDir::new(&pki),
+        Some(WalletIssuer::new(
+            PkiDir::new(&pki),
             passphrase,
-            public_url: "https://edl.example.cn".into(),
-        }),
+            "https://edl.example.cn".into(),
+        )),
     );
     let app = Application::build("127.0.0.1:0".parse().unwrap(), state)
         .await

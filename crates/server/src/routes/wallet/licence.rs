@@ -438,9 +438,10 @@ pub(crate) async fn claim(
         return api_error(StatusCode::INTERNAL_SERVER_ERROR, "portrait");
     };
     let issuer_ref = Issuer {
-        pki: &issuer.pki,
-        passphrase: &issuer.passphrase,
+        pki: issuer.signers.pki(),
+        passphrase: issuer.signers.passphrase(),
         public_url: &issuer.public_url,
+        opened: Some(&issuer.signers),
     };
     match claim_licence(
         &state.store,
