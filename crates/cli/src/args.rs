@@ -68,6 +68,9 @@ pub(crate) enum Command {
     /// An offline verifier's trust and status lists.
     #[command(subcommand)]
     Verifier(VerifierCommand),
+    /// Load generators for the figures in BENCHMARKS.md.
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Files for other ISO 18013-5 implementations to test against.
     #[command(subcommand)]
     Interop(InteropCommand),
@@ -650,4 +653,11 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `edl bench …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Claims per second through the wallet's claim API of a running `edl serve` (loopback).
+    Claims(crate::bench::ClaimBenchArgs),
 }

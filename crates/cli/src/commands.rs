@@ -53,6 +53,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Wallet(command) => trust::wallet(command).await,
             Command::Interop(command) => trust::interop(command).await,
             Command::Verifier(command) => return crate::qr::verifier(command),
+            Command::Bench(BenchCommand::Claims(args)) => crate::bench::claims(args).await,
             // The only command whose exit status is a verdict, not just success.
             Command::Verify(args) => return trust::verify(args).await,
         };

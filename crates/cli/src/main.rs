@@ -2,6 +2,7 @@
 //! is a module under `commands` that turns arguments into domain values and calls `edl-app`.
 
 mod args;
+mod bench;
 mod commands;
 mod qr;
 mod trust;
