@@ -1,7 +1,7 @@
 // The wallet's service worker: keeps the card page and its scripts so that the card opens with
 // the network off. The API is never cached (it is the registry's current word, or nothing).
 
-const CACHE = 'edl-wallet-v1';
+const CACHE = 'edl-wallet-v2';
 const SHELL = [
   '/wallet/card',
   '/wallet/assets/wallet.css',
@@ -9,6 +9,7 @@ const SHELL = [
   '/wallet/assets/wallet-db.js',
   '/wallet/assets/edl-qr.js',
   '/wallet/vendor/qrcode-generator/qrcode.mjs',
+  '/wallet/vendor/jsbarcode/JsBarcode.code128.min.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -93,6 +93,7 @@ test('register, claim, and the card shows the licence and a QR code the verifier
   assert.match(front, new RegExp(fileNumber));
   assert.match(front, /生成时间/);
   assert.equal(await page.locator('#card').getAttribute('data-display'), 'black');
+  assert.ok((await page.locator('#barcode rect').count()) > 20, 'the 1-D barcode of the 证号 is drawn');
   const exported = await page.evaluate(async () => {
     const db = await new Promise((ok) => { const r = indexedDB.open('edl-wallet'); r.onsuccess = () => ok(r.result); });
     const pair = await new Promise((ok) => { const r = db.transaction('keys').objectStore('keys').get('device'); r.onsuccess = () => ok(r.result); });

@@ -502,6 +502,7 @@ pub(crate) async fn card(Query(query): Query<LangQuery>, headers: HeaderMap) -> 
   <option value="insurer">保险 · insurer</option>
 </select></label></p>
 <p><a href="/wallet/licence">{back}</a></p>
+<script src="/wallet/vendor/jsbarcode/JsBarcode.code128.min.js"></script>
 <script type="module" src="/wallet/assets/card.js"></script>"#,
         code = lang.code(),
         loading = lang.t("正在载入…", "Loading…"),
