@@ -67,7 +67,10 @@ pub(crate) async fn qrcode_generator() -> Response {
 /// `GET /wallet/vendor/jsbarcode/JsBarcode.code128.min.js`: the vendored Code 128 encoder (MIT;
 /// see its README in `web/vendor/jsbarcode/`) for the card's 1-D barcode.
 pub(crate) async fn jsbarcode() -> Response {
-    serve(JS, include_str!("../../../../../web/vendor/jsbarcode/JsBarcode.code128.min.js"))
+    serve(
+        JS,
+        include_str!("../../../../../web/vendor/jsbarcode/JsBarcode.code128.min.js"),
+    )
 }
 
 /// `GET /wallet/sw.js`: the service worker (its path sets its scope: `/wallet/`).

@@ -46,7 +46,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/wallet/vendor/qrcode-generator/qrcode.mjs",
             get(assets::qrcode_generator),
         )
-        .route("/wallet/vendor/jsbarcode/JsBarcode.code128.min.js", get(assets::jsbarcode))
+        .route(
+            "/wallet/vendor/jsbarcode/JsBarcode.code128.min.js",
+            get(assets::jsbarcode),
+        )
         .route("/wallet/sw.js", get(assets::service_worker))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
