@@ -585,3 +585,167 @@ async fn a_holder_withdraws_their_own_device_and_no_one_elses() {
         edl_status_list::CredentialStatus::Invalid
     );
 }
+
+#[tokio::test]
+async fn a_share_link_shows_its_purpose_under_a_watermark_is_recorded_and_is_refused_when_withdrawn_or_expired()
+ {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    let cookie = ("cookie", format!("edl_session={session}"));
+    let post = |path: &'static str, body: String| {
+        let headers = vec![cookie.clone(), (FORM.0, FORM.1.into())];
+        async move { request(app.addr, "POST", path, &headers, &body).await }
+    };
+    // Bad purpose or length, or no token: refused.
+    assert_eq!(
+        post(
+            "/wallet/shares",
+            format!("purpose=bogus&days=3&csrf={csrf}")
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        post(
+            "/wallet/shares",
+            format!("purpose=car_rental&days=31&csrf={csrf}")
+        )
+        .await
+        .status,
+        422
+    );
+    assert_eq!(
+        post(
+            "/wallet/shares",
+            "purpose=car_rental&days=3&csrf=forged".into()
+        )
+        .await
+        .status,
+        403
+    );
+    let made = post(
+        "/wallet/shares",
+        format!("purpose=car_rental&days=3&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let link = made
+        .body
+        .split("id=\"share-link\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(link.starts_with("/share/"));
+    // Anyone with the link: the purpose, the watermark, what car rental may see and nothing else.
+    let page = request(app.addr, "GET", &link, &[], "").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("汽车租赁"), "{}", page.body);
+    assert!(page.body.contains("仅供汽车租赁使用"));
+    assert!(page.body.contains(app.licence.name().as_str()));
+    assert!(
+        !page.body.contains(app.licence.address().as_str()),
+        "car rental does not see the address"
+    );
+    assert!(
+        !page.body.contains(app.licence.citizen_id().as_str()),
+        "nor the 证号"
+    );
+    let image = request(app.addr, "GET", &format!("{link}/card.svg"), &[], "").await;
+    assert_eq!(image.status, 200);
+    assert!(
+        image
+            .header("content-type")
+            .unwrap()
+            .starts_with("image/svg+xml")
+    );
+    assert!(image.body.contains("仅供汽车租赁使用"));
+    // The holder sees who checked: two openings by share link.
+    let events = app
+        .store
+        .check_events(app.licence.file_number(), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].event.channel, "share");
+    assert_eq!(events[0].event.purpose, "car_rental");
+    let mine = request(
+        app.addr,
+        "GET",
+        "/wallet/licence",
+        std::slice::from_ref(&cookie),
+        "",
+    )
+    .await;
+    assert!(mine.body.contains("谁查验了我的驾驶证"));
+    assert!(mine.body.contains("分享链接 share link"));
+    // Withdrawn: refused, 410.
+    let shares = app
+        .store
+        .shares(
+            app.store
+                .account_by_citizen_id(app.licence.citizen_id())
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+        )
+        .await
+        .unwrap();
+    let withdraw_path: &'static str =
+        Box::leak(format!("/wallet/shares/{}/withdraw", shares[0].id).into_boxed_str());
+    assert_eq!(
+        post("/wallet/shares/999999/withdraw", format!("csrf={csrf}"))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        post(withdraw_path, format!("csrf={csrf}")).await.status,
+        303
+    );
+    let gone = request(app.addr, "GET", &link, &[], "").await;
+    assert_eq!(gone.status, 410);
+    assert!(gone.body.contains("撤回"));
+    // Expired: refused, 410, with the time. Unknown: 404.
+    let token = [9u8; 32];
+    let hash: [u8; 32] = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &token)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    app.store
+        .insert_share(&edl_store::NewShare {
+            token_hash: hash,
+            account_id: shares[0].share.account_id,
+            file_number: app.licence.file_number().clone(),
+            purpose: "insurer".into(),
+            created_at: NOW - time::Duration::days(3),
+            expires_at: NOW - time::Duration::days(1),
+        })
+        .await
+        .unwrap();
+    let expired = request(app.addr, "GET", &format!("/share/{}", hex(&token)), &[], "").await;
+    assert_eq!(expired.status, 410);
+    assert!(expired.body.contains("过期"));
+    assert_eq!(
+        request(
+            app.addr,
+            "GET",
+            &format!("/share/{}", hex(&[1u8; 32])),
+            &[],
+            ""
+        )
+        .await
+        .status,
+        404
+    );
+    assert_eq!(
+        request(app.addr, "GET", "/share/not-hex", &[], "")
+            .await
+            .status,
+        404
+    );
+}

@@ -220,6 +220,38 @@ test('the claim refusals say which status prevents it and since when the region 
   }
 });
 
+test('a share link shows its purpose under a watermark, is listed for the holder, and is refused once withdrawn', async () => {
+  const { page } = browser;
+  await page.goto(new URL('wallet/licence', server.url).href);
+  const form = page.locator('#share-form');
+  await form.locator('[name=purpose]').selectOption('car_rental');
+  await form.locator('[name=days]').fill('3');
+  await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
+  const link = new URL(await page.locator('#share-link').getAttribute('href'), server.url).href;
+
+  const rental = await launchBrowser({ viewport: { width: 900, height: 1100 } });
+  try {
+    const response = await rental.page.goto(link);
+    assert.equal(response.status(), 200);
+    assert.match(await rental.page.locator('#share-purpose').innerText(), /汽车租赁/);
+    assert.match(await rental.page.locator('.watermark').innerText(), /仅供汽车租赁使用/);
+    const shown = await rental.page.locator('#shared').innerText();
+    assert.doesNotMatch(shown, new RegExp(citizenId(examples.BlackQr)), 'car rental does not see the 证号');
+    await screenshot(rental.page.locator('#shared'), 'wallet-share.png');
+
+    // The holder sees the check, and withdraws the share.
+    await page.goto(new URL('wallet/licence', server.url).href);
+    assert.match(await page.locator('#checks').innerText(), /分享链接/);
+    await Promise.all([page.waitForNavigation(), page.locator('#shares button.withdraw').first().click()]);
+    const refused = await rental.page.goto(link);
+    assert.equal(refused.status(), 410);
+    assert.match(await rental.page.locator('#refused').innerText(), /撤回/);
+  } finally {
+    await rental.close();
+  }
+  if (process.env.EDL_UPDATE_DOCS === '1') copyFileSync(join(OUT_DIR, 'wallet-share.png'), join(ROOT, 'docs', 'screenshots', 'wallet-share.png'));
+});
+
 test('forged forms without their CSRF token are refused and change nothing', async () => {
   const request = browser.context.request;
   const logout = await request.post(new URL('wallet/logout', server.url).href, { form: { csrf: 'forged' }, maxRedirects: 0 });

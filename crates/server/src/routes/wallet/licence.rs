@@ -93,7 +93,7 @@ fn validity_text(licence: &Licence) -> (String, String) {
 }
 
 /// The card's data: everything the front and back pages show, and how to draw the code.
-fn display(licence: &Licence, today: time::Date) -> Value {
+pub(crate) fn display(licence: &Licence, today: time::Date) -> Value {
     let status = licence.status();
     let state = licence.display_state(today);
     let (from, until) = validity_text(licence);
@@ -161,6 +161,18 @@ pub(crate) async fn page(
         Err(e) => return store_failure(lang, &e),
     };
     let data = display(&licence, today);
+    let share_sections = match super::share::holder_sections(
+        &state,
+        lang,
+        holder.account.id,
+        licence.file_number(),
+        &holder.session.csrf_token,
+    )
+    .await
+    {
+        Ok(html) => html,
+        Err(e) => return store_failure(lang, &e),
+    };
     let row = |label: &str, value: &Value| {
         format!(
             "<tr><th>{}</th><td>{}</td></tr>",
@@ -239,6 +251,7 @@ pub(crate) async fn page(
         r#"<section><h2>{mine}</h2><table class="fields">{rows}</table></section>
 <section><h2>{claim_title}</h2>{claim_part}<p><a href="/wallet/card" id="to-card">{card}</a></p></section>
 <section><h2>{devices_title}</h2><p class="muted">{devices_hint}</p><table><tr><th>{key}</th><th>{issued}</th><th>{until}</th><th>{state}</th><th></th></tr>{device_rows}</table></section>
+{share_sections}
 <form method="post" action="/wallet/logout"><input type="hidden" name="csrf" value="{csrf}"><button type="submit">{logout}</button></form>
 <script type="module" src="/wallet/assets/claim.js"></script>"#,
         mine = lang.t("我的驾驶证", "My licence"),
@@ -255,6 +268,7 @@ pub(crate) async fn page(
         state = lang.t("状态", "State"),
         csrf = escape(&holder.session.csrf_token),
         logout = lang.t("退出登录", "Log out"),
+        share_sections = share_sections,
     );
     Html(frame(
         lang,

@@ -5,6 +5,7 @@
 pub(crate) mod account;
 pub(crate) mod assets;
 pub(crate) mod licence;
+pub(crate) mod share;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -38,6 +39,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/wallet/licence", get(licence::page))
         .route("/wallet/card", get(licence::card))
         .route("/wallet/devices/{id}/withdraw", post(licence::withdraw))
+        .route("/wallet/shares", post(share::create))
+        .route("/wallet/shares/{id}/withdraw", post(share::withdraw))
+        .route("/share/{token}", get(share::page))
+        .route("/share/{token}/card.svg", get(share::image))
         .route("/wallet/api/licence", get(licence::display_data))
         .route("/wallet/api/claim/challenge", post(licence::challenge))
         .route("/wallet/api/claim", post(licence::claim))
