@@ -34,6 +34,9 @@ pub struct ImportOptions {
     /// Batches written concurrently (each in its own transaction). PostgreSQL uses one server process
     /// per connection, so two writers use two cores; SQLite serialises writers, so one is enough there.
     pub writers: usize,
+    /// Import only this authority's rows; the others are rejected (`other_authority`). The console
+    /// sets it for an authority's operator, who may change only their own authority's licences.
+    pub only_authority: Option<AuthorityName>,
 }
 
 impl Default for ImportOptions {
@@ -42,6 +45,7 @@ impl Default for ImportOptions {
             encoding: EncodingChoice::Auto,
             batch_size: 10_000,
             writers: 1,
+            only_authority: None,
         }
     }
 }
@@ -264,17 +268,25 @@ pub async fn import_file<S: Store, W: Write>(
         let mut authority_ids = Vec::with_capacity(batch.good.len());
         for row in &batch.good {
             let authority = row.licence.authority();
+            if options
+                .only_authority
+                .as_ref()
+                .is_some_and(|only| *only != authority.name)
+            {
+                authority_ids.push(Err(OTHER_AUTHORITY));
+                continue;
+            }
             let id = match authorities.get(&authority.name) {
-                Some(id) => Some(*id),
+                Some(id) => Ok(*id),
                 None => match store.ensure_authority(authority).await {
                     Ok(id) => {
                         if !known_before.contains_key(&authority.name) {
                             new_authorities.push(authority.clone());
                         }
                         authorities.insert(authority.name.clone(), id);
-                        Some(id)
+                        Ok(id)
                     }
-                    Err(StoreError::Conflict { .. }) => None,
+                    Err(StoreError::Conflict { .. }) => Err(AUTHORITY_REGION),
                     Err(source) => {
                         abort_all(&mut in_flight);
                         return Err(ImportError::Store { line, source });
@@ -346,11 +358,23 @@ struct Written {
 }
 
 /// Writes one batch in one transaction and classifies its rows.
+/// The reject of a row whose authority is registered with another region.
+const AUTHORITY_REGION: (&str, &str) = (
+    "authority_region",
+    "发证机关 is already registered with another 发证机关地区代码",
+);
+
+/// The reject of another authority's row in an import limited to one authority.
+const OTHER_AUTHORITY: (&str, &str) = (
+    "other_authority",
+    "发证机关 is not the authority this import is limited to",
+);
+
 async fn write_batch<S: Store>(
     store: &S,
     source: ImportSourceId,
     batch: Batch,
-    authority_ids: Vec<Option<AuthorityId>>,
+    authority_ids: Vec<Result<AuthorityId, (&'static str, &'static str)>>,
 ) -> Result<Written, ImportError> {
     let line = batch.first_line;
     let rows = (batch.good.len() + batch.rejected.len()) as u64;
@@ -358,17 +382,15 @@ async fn write_batch<S: Store>(
     let mut records = Vec::with_capacity(batch.good.len());
     for (row, id) in batch.good.iter().zip(&authority_ids) {
         match id {
-            Some(authority_id) => records.push(ImportRecord {
+            Ok(authority_id) => records.push(ImportRecord {
                 line: row.line,
                 licence: &row.licence,
                 authority_id: *authority_id,
                 digest: row.digest,
             }),
-            None => rejected.push((
-                row.line,
-                "authority_region".to_owned(),
-                "发证机关 is already registered with another 发证机关地区代码".to_owned(),
-            )),
+            Err((code, reason)) => {
+                rejected.push((row.line, (*code).to_owned(), (*reason).to_owned()))
+            }
         }
     }
     let outcome: BatchOutcome = store

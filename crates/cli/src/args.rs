@@ -50,6 +50,10 @@ pub(crate) enum Command {
     /// Switch regions on for claiming, in phases.
     #[command(subcommand)]
     Rollout(RolloutCommand),
+    /// Staff accounts of the console (the first platform operator of a deployment; the others
+    /// are made in the console).
+    #[command(subcommand)]
+    Staff(StaffCommand),
     /// Counts over the registry.
     #[command(subcommand)]
     Stats(StatsCommand),
@@ -609,6 +613,44 @@ pub(crate) enum AuthorityCommand {
         /// Its GB/T 2260 region code, e.g. 120100.
         #[arg(long)]
         region: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// A console role that `edl staff add` makes.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum StaffRole {
+    /// The platform operator: organisations, API keys, staff, rollout, the national dashboard.
+    Platform,
+    /// An issuing authority's operator: changes its licences.
+    Operator,
+    /// An issuing authority's auditor: reads its licences and their history.
+    Auditor,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StaffCommand {
+    /// Add a staff account. The password is read from --password-file or EDL_STAFF_PASSWORD,
+    /// never from the command line.
+    Add {
+        /// The login name.
+        #[arg(long)]
+        username: String,
+        /// The role.
+        #[arg(long, value_enum)]
+        role: StaffRole,
+        /// The issuing authority's name (operators and auditors).
+        #[arg(long)]
+        authority: Option<String>,
+        /// A file whose first line is the password.
+        #[arg(long = "password-file")]
+        password_file: Option<PathBuf>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List the staff accounts (username, role, scope).
+    List {
         #[command(flatten)]
         db: DatabaseArgs,
     },

@@ -47,6 +47,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Licence(command) => licence(command).await,
             Command::Authority(command) => authority(command).await,
             Command::Rollout(command) => rollout(command).await,
+            Command::Staff(command) => staff(command).await,
             Command::Stats(command) => stats(command).await,
             Command::Pki(command) => trust::pki(command).await,
             Command::StatusList(command) => trust::status_list(command).await,
@@ -137,6 +138,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
             .await
             .context("cannot create the demo data")?;
         tracing::info!(?outcome, "demo data");
+        let staff = edl_server::demo::seed_console_demo(&store, clock.now())
+            .await
+            .context("cannot create the demo staff")?;
+        tracing::info!(?staff, "demo staff");
     }
     let issuer = wallet_issuer(&args.pki, &args.passphrase, &args.public, args.demo)?;
     let state = AppState::new(
@@ -160,6 +165,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if args.demo {
         outln!(
             "  demo data: synthetic licences, demo issuing authorities and the 2021 rollout phases."
+        );
+        outln!(
+            "  console: http://{addr}/console  (demo logins: {} / {}, op-120100 / {}, rental / demo-verifier; see README.md)",
+            edl_server::demo::PLATFORM.0,
+            edl_server::demo::PLATFORM.1,
+            edl_server::demo::OPERATOR_PASSWORD,
         );
         for (number, state) in
             edl_app::demo::demo_examples(SystemClock.today(), settings.demo_licences)
@@ -227,6 +238,7 @@ async fn import(args: ImportArgs) -> Result<()> {
             DatabaseUrl::Sqlite(_) => 1,
             DatabaseUrl::Postgres(_) => 2,
         }),
+        only_authority: None,
     };
     if options.batch_size == 0 || options.writers == 0 {
         bail!("--batch-size and --writers must be at least 1");
@@ -507,6 +519,80 @@ async fn authority(command: AuthorityCommand) -> Result<()> {
             let store = open(&db).await?;
             let id = store.ensure_authority(&authority).await?;
             outln!("authority {} registered as {}", authority.name, id.0);
+        }
+    }
+    Ok(())
+}
+
+async fn staff(command: StaffCommand) -> Result<()> {
+    match command {
+        StaffCommand::Add {
+            username,
+            role,
+            authority,
+            password_file,
+            db,
+        } => {
+            let password = match password_file {
+                Some(path) => std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                None => std::env::var("EDL_STAFF_PASSWORD")
+                    .context("give the password in --password-file or EDL_STAFF_PASSWORD")?,
+            };
+            let role = match role {
+                StaffRole::Platform => edl_store::ConsoleRole::Platform,
+                StaffRole::Operator => edl_store::ConsoleRole::Operator,
+                StaffRole::Auditor => edl_store::ConsoleRole::Auditor,
+            };
+            let store = open(&db).await?;
+            let user = edl_server::staff::add_staff(
+                &store,
+                &username,
+                password,
+                role,
+                authority.as_deref(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+            outln!(
+                "staff account {} ({}) made; it logs in at /console",
+                user.user.username,
+                role.as_str()
+            );
+        }
+        StaffCommand::List { db } => {
+            let store = open(&db).await?;
+            let authorities = store.list_authorities().await?;
+            for user in store.console_users().await? {
+                let scope = match (user.user.authority_id, user.user.organisation_id) {
+                    (Some(id), _) => authorities
+                        .iter()
+                        .find(|a| a.id == id)
+                        .map(|a| a.authority.name.as_str().to_owned())
+                        .unwrap_or_default(),
+                    (None, Some(id)) => store
+                        .organisation(id)
+                        .await?
+                        .map(|o| o.organisation.name)
+                        .unwrap_or_default(),
+                    (None, None) => "national".to_owned(),
+                };
+                outln!(
+                    "{}  {}  {}{}",
+                    user.user.username,
+                    user.user.role.as_str(),
+                    scope,
+                    if user.disabled_at.is_some() {
+                        "  (disabled)"
+                    } else {
+                        ""
+                    }
+                );
+            }
         }
     }
     Ok(())

@@ -5,14 +5,17 @@
 //! - [`startup`]: [`startup::Application`] binds, routes and serves with graceful shutdown.
 //! - `routes`: one module per resource; handlers are thin and call `edl-app`. `routes::wallet`
 //!   is the holder's web wallet (accounts, claim, the card), `auth` its passwords, sessions, CSRF
-//!   and login throttle.
+//!   and login throttle. `routes::console` is the staff console (issuing authorities, the
+//!   platform operator, verifier organisations); [`demo`] makes its demo staff.
 //!
 //! Handlers never touch SQL: they reach the registry through [`edl_store::Store`].
 
 mod auth;
 pub mod configuration;
+pub mod demo;
 mod html;
 mod i18n;
 mod routes;
+pub mod staff;
 pub mod startup;
 pub mod telemetry;

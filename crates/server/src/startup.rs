@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 
 use crate::auth::Throttle;
 use crate::routes;
+use crate::routes::console::import::ImportJobs;
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -32,6 +33,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed logins per account and per address.
     pub(crate) throttle: Arc<Throttle>,
+    /// Bulk imports started from the console.
+    pub(crate) imports: Arc<ImportJobs>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             issuer: issuer.map(Arc::new),
             secure_cookies: false,
             throttle: Arc::new(Throttle::default()),
+            imports: Arc::new(ImportJobs::default()),
         }
     }
 }
@@ -124,6 +128,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health::health))
         .route("/ready", get(routes::health::ready))
         .merge(routes::wallet::routes())
+        .merge(routes::console::routes())
+        .merge(routes::scanner_page::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
