@@ -88,16 +88,17 @@ export async function startServer({ demo = true, args = [], env = {} } = {}) {
 
 /**
  * Launches Chromium (headless, no sandbox: tests run as root in CI) with a fresh profile directory
- * through playwright-core. Returns `{ context, page, close() }`; `close()` also removes the profile.
+ * through playwright-core; `args` adds Chromium flags (a fake camera, say). Returns
+ * `{ context, page, close() }`; `close()` also removes the profile.
  */
-export async function launchBrowser({ viewport = { width: 1280, height: 900 }, locale = 'zh-CN' } = {}) {
+export async function launchBrowser({ viewport = { width: 1280, height: 900 }, locale = 'zh-CN', args = [] } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'edl-web-chromium-'));
   let context;
   try {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...args],
       viewport,
       locale,
       deviceScaleFactor: 1,

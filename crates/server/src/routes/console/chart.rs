@@ -49,8 +49,15 @@ fn nice_max(max: u64) -> u64 {
     }
 }
 
-/// A stacked bar per day, with a y axis, day labels and a legend. `id` names the `<svg>`.
-pub(crate) fn stacked_bars(id: &str, title: &str, days: &[Date], series: &[Series]) -> String {
+/// A stacked bar per day, with a y axis, day labels and a legend. `id` names the `<svg>`; `empty`
+/// is written across a chart without any value.
+pub(crate) fn stacked_bars(
+    id: &str,
+    title: &str,
+    empty: &str,
+    days: &[Date],
+    series: &[Series],
+) -> String {
     let totals: Vec<u64> = (0..days.len())
         .map(|i| {
             series
@@ -71,16 +78,26 @@ pub(crate) fn stacked_bars(id: &str, title: &str, days: &[Date], series: &[Serie
         id = escape(id),
         title = escape(title),
     );
-    // Grid lines and y labels at 0, ¼, ½, ¾ and the maximum.
-    for q in 0..=4u64 {
-        let value = max / 4 * q + if q == 4 { max % 4 } else { 0 };
-        let y = f64::from(TOP) + f64::from(plot_h) * (1.0 - q as f64 / 4.0);
+    // Grid lines and y labels: quarters of the maximum, or every whole number below 4.
+    let steps = max.min(4);
+    for q in 0..=steps {
+        let value = max * q / steps;
+        let y = f64::from(TOP) + f64::from(plot_h) * (1.0 - value as f64 / max as f64);
         let _ = write!(
             svg,
             r##"<line x1="{LEFT}" x2="{x2}" y1="{y:.1}" y2="{y:.1}" stroke="#d9e1e8"/><text x="{lx}" y="{ty:.1}" text-anchor="end" font-size="11" fill="#5b6b7b">{value}</text>"##,
             x2 = WIDTH - 8,
             lx = LEFT - 6,
             ty = y + 4.0,
+        );
+    }
+    if totals.iter().all(|t| *t == 0) {
+        let _ = write!(
+            svg,
+            r##"<text x="{cx}" y="{cy}" text-anchor="middle" font-size="14" fill="#5b6b7b" class="empty">{empty}</text>"##,
+            cx = LEFT + plot_w / 2,
+            cy = TOP + plot_h / 2,
+            empty = escape(empty),
         );
     }
     let label_every = (days.len() / 10).max(1);
@@ -146,6 +163,7 @@ mod tests {
         let svg = stacked_bars(
             "c",
             "t",
+            "none",
             &days,
             &[
                 Series {

@@ -226,6 +226,7 @@ pub(crate) async fn page(
     let claims_chart = stacked_bars(
         "claims-chart",
         lang.t("每日申领", "Claims per day"),
+        lang.t("此期间没有申领", "No claims in this period"),
         &all_days,
         &[
             Series {
@@ -248,6 +249,10 @@ pub(crate) async fn page(
     let checks_chart = stacked_bars(
         "verifications-chart",
         lang.t("每日核验（按用途）", "Verifications per day, by purpose"),
+        lang.t(
+            "此期间没有在线核验",
+            "No online verifications in this period",
+        ),
         &all_days,
         &per_purpose
             .iter()
@@ -284,6 +289,14 @@ pub(crate) async fn page(
             )
         })
         .collect::<String>();
+    let purpose_rows = if purpose_rows.is_empty() {
+        format!(
+            r#"<tr><td colspan="3" class="muted">{}</td></tr>"#,
+            lang.t("无", "None")
+        )
+    } else {
+        purpose_rows
+    };
     let period = format!("from={}&to={}", f.from, f.to);
     let scope_name = match f.scope {
         None => lang.t("全国", "National").to_owned(),
