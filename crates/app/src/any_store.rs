@@ -7,14 +7,16 @@ use edl_domain::{
     CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
 };
 use edl_store::{
-    Account, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, CredentialRecord,
-    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
-    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
-    Share, Store, StoreError, StoredLicence,
+    Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, ConsoleSession,
+    ConsoleUser, CredentialRecord, CredentialState, DailyClaims, DailyVerifications, HistoryEntry,
+    ImportRecord, ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent,
+    NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession,
+    NewShare, NewVerification, Organisation, RegionCount, Session, Share, Store, StoreError,
+    StoredLicence, Verification,
 };
 use edl_store_postgres::PgStore;
 use edl_store_sqlite::SqliteStore;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::DatabaseUrl;
 
@@ -332,5 +334,109 @@ impl Store for AnyStore {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         dispatch!(self, s => s.withdraw_share(id, account_id, at).await)
+    }
+
+    async fn create_console_user(&self, user: &NewConsoleUser) -> Result<ConsoleUser, StoreError> {
+        dispatch!(self, s => s.create_console_user(user).await)
+    }
+
+    async fn console_user(&self, id: i64) -> Result<Option<ConsoleUser>, StoreError> {
+        dispatch!(self, s => s.console_user(id).await)
+    }
+
+    async fn console_user_by_name(
+        &self,
+        username: &str,
+    ) -> Result<Option<ConsoleUser>, StoreError> {
+        dispatch!(self, s => s.console_user_by_name(username).await)
+    }
+
+    async fn console_users(&self) -> Result<Vec<ConsoleUser>, StoreError> {
+        dispatch!(self, s => s.console_users().await)
+    }
+
+    async fn create_console_session(&self, session: &NewConsoleSession) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_console_session(session).await)
+    }
+
+    async fn console_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<ConsoleSession>, StoreError> {
+        dispatch!(self, s => s.console_session(token_hash, now).await)
+    }
+
+    async fn delete_console_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.delete_console_session(token_hash).await)
+    }
+
+    async fn create_organisation(
+        &self,
+        organisation: &NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
+        dispatch!(self, s => s.create_organisation(organisation).await)
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        dispatch!(self, s => s.organisation(id).await)
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        dispatch!(self, s => s.organisations().await)
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKey, StoreError> {
+        dispatch!(self, s => s.create_api_key(key).await)
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
+        dispatch!(self, s => s.api_key_by_hash(key_hash).await)
+    }
+
+    async fn api_keys(&self, organisation_id: i64) -> Result<Vec<ApiKey>, StoreError> {
+        dispatch!(self, s => s.api_keys(organisation_id).await)
+    }
+
+    async fn revoke_api_key(
+        &self,
+        id: i64,
+        organisation_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.revoke_api_key(id, organisation_id, at).await)
+    }
+
+    async fn record_verifications(
+        &self,
+        verifications: &[NewVerification],
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_verifications(verifications).await)
+    }
+
+    async fn verifications(
+        &self,
+        organisation_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Verification>, StoreError> {
+        dispatch!(self, s => s.verifications(organisation_id, limit).await)
+    }
+
+    async fn daily_verifications(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyVerifications>, StoreError> {
+        dispatch!(self, s => s.daily_verifications(region, from, to).await)
+    }
+
+    async fn daily_claims(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyClaims>, StoreError> {
+        dispatch!(self, s => s.daily_claims(region, from, to).await)
     }
 }

@@ -137,6 +137,12 @@ fn map_database_error(addr: Address, db: &dyn DatabaseError) -> StoreError {
                 constraint: "foreign_key",
             };
         }
+        // The named CHECK the store also checks before writing; other CHECKs stay `Other`.
+        ErrorKind::CheckViolation if db.constraint() == Some("console_role_scope") => {
+            return StoreError::Conflict {
+                constraint: "console_role_scope",
+            };
+        }
         _ => {}
     }
     let err = PgError::from_database(db);
@@ -166,6 +172,10 @@ fn unique_constraint(constraint: Option<&str>) -> &'static str {
         Some("sessions_pkey") => "session_token",
         Some("claim_challenges_pkey") => "claim_nonce",
         Some("shares_token_hash_key") => "share_token",
+        Some("console_users_username_key") => "console_username",
+        Some("console_sessions_pkey") => "console_session_token",
+        Some("organisations_name_key") => "organisation_name",
+        Some("api_keys_key_hash_key") => "api_key",
         _ => "unique",
     }
 }

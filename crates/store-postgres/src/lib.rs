@@ -2,7 +2,8 @@
 //!
 //! [`PgStore::connect`] checks that the server answers (failing fast with
 //! [`StoreError::Unavailable`] naming `host:port` when it does not), opens a connection pool and applies the
-//! embedded migrations (`migrations/0001_registry.sql`, the same tables and version numbers as edl-store-sqlite).
+//! embedded migrations (`migrations/0001_registry.sql` … `0004_console.sql`, the same tables and version numbers as
+//! edl-store-sqlite).
 //! Bulk import looks up which of a batch's file numbers are stored, then sends the new rows straight into `licences`
 //! with one binary `COPY … FROM STDIN`; if a concurrent import takes one of them in between, the batch is redone
 //! through a temporary staging table and one `INSERT … SELECT … ON CONFLICT (file_number) DO NOTHING` (see
@@ -10,6 +11,7 @@
 //! Every `sqlx` error is mapped to [`StoreError`] in `error.rs`; none reaches callers, and no message or `Debug`
 //! output carries a password or a row's personal data.
 
+mod console;
 mod copy;
 mod error;
 mod holders;

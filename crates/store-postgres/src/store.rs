@@ -1,5 +1,5 @@
 //! `impl Store for PgStore`: authorities, licences, history, imports, rollout and credentials; the web-wallet
-//! methods forward to `holders.rs`.
+//! methods forward to `holders.rs`, the operator console's to `console.rs`.
 
 use edl_domain::{
     AuthorityName, CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry,
@@ -10,14 +10,16 @@ use edl_store::backend::{
     rollout_entry_from_columns,
 };
 use edl_store::{
-    Account, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent, CredentialRecord,
-    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
-    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
-    Share, Store, StoreError, StoredLicence,
+    Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent,
+    ConsoleSession, ConsoleUser, CredentialRecord, CredentialState, DailyClaims,
+    DailyVerifications, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
+    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
+    NewOrganisation, NewSession, NewShare, NewVerification, Organisation, RegionCount, Session,
+    Share, Store, StoreError, StoredLicence, Verification,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{Decode, PgConnection, Postgres, Row, Type};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::PgStore;
 use crate::import::{add_counts, check_authorities};
@@ -477,14 +479,27 @@ impl Store for PgStore {
     ) -> Result<CredentialRecord, StoreError> {
         let region = int(i64::from(credential.region.as_u32()), "credentials.region")?;
         let mut tx = self.pool.begin().await.map_err(|err| self.err(err))?;
-        let known = sqlx::query("SELECT 1 FROM licences WHERE file_number = $1")
-            .bind(credential.file_number.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(|err| self.err(err))?;
-        if known.is_none() {
+        // Locks the licence row against another credential of the same licence until commit, so of concurrent
+        // first credentials exactly one counts as the first claim. NO KEY UPDATE does not block the foreign-key
+        // checks (KEY SHARE) of rows that refer to the licence.
+        let licence_region: Option<i32> = sqlx::query_scalar(
+            "SELECT region FROM licences WHERE file_number = $1 FOR NO KEY UPDATE",
+        )
+        .bind(credential.file_number.as_str())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(|err| self.err(err))?;
+        let Some(licence_region) = licence_region else {
             return Err(StoreError::NotFound { what: "licence" });
-        }
+        };
+        crate::console::count_claim(
+            self,
+            &mut tx,
+            licence_region,
+            credential.file_number.as_str(),
+            credential.issued_at,
+        )
+        .await?;
         // The counter row is locked by the upsert until commit, so indexes are handed out once.
         let row = sqlx::query(
             "INSERT INTO status_list_counters (region, next_index) VALUES ($1, 1) \
@@ -660,6 +675,7 @@ impl Store for PgStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(|err| self.err(err))?;
+        let claimed = crate::console::region_claims(self, &mut tx).await?;
         tx.commit().await.map_err(|err| self.err(err))?;
         let groups = rows
             .iter()
@@ -671,7 +687,14 @@ impl Store for PgStore {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        fold_region_counts(groups, &schedule)
+        let mut counts = fold_region_counts(groups, &schedule)?;
+        for count in &mut counts {
+            count.claimed = claimed
+                .get(&i64::from(count.region.as_u32()))
+                .copied()
+                .unwrap_or_default();
+        }
+        Ok(counts)
     }
 
     async fn create_account(&self, account: &NewAccount) -> Result<Account, StoreError> {
@@ -758,6 +781,110 @@ impl Store for PgStore {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         crate::holders::withdraw_share(self, id, account_id, at).await
+    }
+
+    async fn create_console_user(&self, user: &NewConsoleUser) -> Result<ConsoleUser, StoreError> {
+        crate::console::create_console_user(self, user).await
+    }
+
+    async fn console_user(&self, id: i64) -> Result<Option<ConsoleUser>, StoreError> {
+        crate::console::console_user(self, id).await
+    }
+
+    async fn console_user_by_name(
+        &self,
+        username: &str,
+    ) -> Result<Option<ConsoleUser>, StoreError> {
+        crate::console::console_user_by_name(self, username).await
+    }
+
+    async fn console_users(&self) -> Result<Vec<ConsoleUser>, StoreError> {
+        crate::console::console_users(self).await
+    }
+
+    async fn create_console_session(&self, session: &NewConsoleSession) -> Result<(), StoreError> {
+        crate::console::create_console_session(self, session).await
+    }
+
+    async fn console_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<ConsoleSession>, StoreError> {
+        crate::console::console_session(self, token_hash, now).await
+    }
+
+    async fn delete_console_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        crate::console::delete_console_session(self, token_hash).await
+    }
+
+    async fn create_organisation(
+        &self,
+        organisation: &NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
+        crate::console::create_organisation(self, organisation).await
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        crate::console::organisation(self, id).await
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        crate::console::organisations(self).await
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKey, StoreError> {
+        crate::console::create_api_key(self, key).await
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
+        crate::console::api_key_by_hash(self, key_hash).await
+    }
+
+    async fn api_keys(&self, organisation_id: i64) -> Result<Vec<ApiKey>, StoreError> {
+        crate::console::api_keys(self, organisation_id).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        id: i64,
+        organisation_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        crate::console::revoke_api_key(self, id, organisation_id, at).await
+    }
+
+    async fn record_verifications(
+        &self,
+        verifications: &[NewVerification],
+    ) -> Result<(), StoreError> {
+        crate::console::record_verifications(self, verifications).await
+    }
+
+    async fn verifications(
+        &self,
+        organisation_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Verification>, StoreError> {
+        crate::console::verifications(self, organisation_id, limit).await
+    }
+
+    async fn daily_verifications(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyVerifications>, StoreError> {
+        crate::console::daily_verifications(self, region, from, to).await
+    }
+
+    async fn daily_claims(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyClaims>, StoreError> {
+        crate::console::daily_claims(self, region, from, to).await
     }
 }
 

@@ -14,7 +14,8 @@ const SQLITE_CORRUPT: i64 = 11;
 const SQLITE_FULL: i64 = 13;
 const SQLITE_CANTOPEN: i64 = 14;
 const SQLITE_NOTADB: i64 = 26;
-/// `SQLITE_CONSTRAINT_TRIGGER`: a trigger's `RAISE(ABORT, …)`, which only the history triggers use.
+/// `SQLITE_CONSTRAINT_TRIGGER`: a trigger's `RAISE(ABORT, …)`, which only the append-only triggers of
+/// `licence_history` and `verifications` use.
 const SQLITE_CONSTRAINT_TRIGGER: i64 = 1811;
 
 /// Why the database cannot be used, as the source of [`StoreError::Unavailable`].
@@ -76,7 +77,17 @@ fn map_database_error(db: &dyn DatabaseError) -> Option<StoreError> {
     let constraint = match db.kind() {
         ErrorKind::UniqueViolation => unique_constraint(db.message()),
         ErrorKind::ForeignKeyViolation => "foreign_key",
-        _ if extended_code(db) == Some(SQLITE_CONSTRAINT_TRIGGER) => "licence_history_append_only",
+        // The named CHECK the store also checks before writing; other CHECKs stay `Other`.
+        ErrorKind::CheckViolation if db.message().ends_with(": console_role_scope") => {
+            "console_role_scope"
+        }
+        _ if extended_code(db) == Some(SQLITE_CONSTRAINT_TRIGGER) => {
+            if db.message().starts_with("verifications ") {
+                "verifications_append_only"
+            } else {
+                "licence_history_append_only"
+            }
+        }
         _ => return None,
     };
     Some(StoreError::Conflict { constraint })
@@ -95,6 +106,10 @@ fn unique_constraint(message: &str) -> &'static str {
         "sessions.token_hash" => "session_token",
         "claim_challenges.nonce_hash" => "claim_nonce",
         "shares.token_hash" => "share_token",
+        "console_users.username" => "console_username",
+        "console_sessions.token_hash" => "console_session_token",
+        "organisations.name" => "organisation_name",
+        "api_keys.key_hash" => "api_key",
         _ => "unique",
     }
 }

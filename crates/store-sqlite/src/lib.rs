@@ -1,12 +1,13 @@
 //! The [`Store`](edl_store::Store) trait on an embedded SQLite file: [`SqliteStore`], the default backend.
 //!
 //! [`SqliteStore::open`] creates or opens the file in WAL mode with `synchronous = NORMAL`, foreign keys on and a
-//! busy timeout, and applies the embedded migrations (`migrations/0001_registry.sql`).
+//! busy timeout, and applies the embedded migrations (`migrations/0001_registry.sql` … `0004_console.sql`).
 //! Bulk import uses multi-row prepared `INSERT OR IGNORE` statements, one transaction per batch (see `import.rs`);
 //! `region_status_counts` is kept in the same transactions, so `region_counts` reads a few rows.
 //! Every `sqlx` error is mapped to [`StoreError`] in `error.rs`; none reaches callers.
 
 mod codec;
+mod console;
 mod error;
 mod holders;
 mod import;

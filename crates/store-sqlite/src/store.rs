@@ -1,5 +1,5 @@
 //! `impl Store for SqliteStore`: authorities, licences, history, imports, rollout and credentials; the web-wallet
-//! methods forward to `holders.rs`.
+//! methods forward to `holders.rs`, the operator console's to `console.rs`.
 
 use edl_domain::{
     CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
@@ -10,13 +10,15 @@ use edl_store::backend::{
     region_to_column, rollout_entry_from_columns,
 };
 use edl_store::{
-    Account, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent, CredentialRecord,
-    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
-    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
-    Share, Store, StoreError, StoredLicence,
+    Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent,
+    ConsoleSession, ConsoleUser, CredentialRecord, CredentialState, DailyClaims,
+    DailyVerifications, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
+    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
+    NewOrganisation, NewSession, NewShare, NewVerification, Organisation, RegionCount, Session,
+    Share, Store, StoreError, StoredLicence, Verification,
 };
 use sqlx::SqliteConnection;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::SqliteStore;
 use crate::codec::{
@@ -385,6 +387,7 @@ impl Store for SqliteStore {
         .fetch_all(&mut *tx)
         .await
         .map_err(map_err)?;
+        let claimed = crate::console::region_claims(&mut tx).await?;
         tx.commit().await.map_err(map_err)?;
         let groups = rows
             .iter()
@@ -396,7 +399,14 @@ impl Store for SqliteStore {
                 ))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        fold_region_counts(groups, &schedule)
+        let mut counts = fold_region_counts(groups, &schedule)?;
+        for count in &mut counts {
+            count.claimed = claimed
+                .get(&region_to_column(count.region))
+                .copied()
+                .unwrap_or_default();
+        }
+        Ok(counts)
     }
 
     async fn insert_credential(
@@ -405,14 +415,24 @@ impl Store for SqliteStore {
     ) -> Result<CredentialRecord, StoreError> {
         let region = region_to_column(credential.region);
         let mut tx = self.pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
-        let known = sqlx::query("SELECT 1 FROM licences WHERE file_number = ?")
-            .bind(credential.file_number.as_str())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(map_err)?;
-        if known.is_none() {
+        let licence_region: Option<i64> =
+            sqlx::query_scalar("SELECT region FROM licences WHERE file_number = ?")
+                .bind(credential.file_number.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+        let Some(licence_region) = licence_region else {
             return Err(StoreError::NotFound { what: "licence" });
-        }
+        };
+        // The write lock is held from BEGIN IMMEDIATE, so no other credential of the licence can appear between
+        // the first-claim check and the insert.
+        crate::console::count_claim(
+            &mut tx,
+            licence_region,
+            credential.file_number.as_str(),
+            credential.issued_at,
+        )
+        .await?;
         let row = sqlx::query(
             "INSERT INTO status_list_counters (region, next_index) VALUES (?, 1) \
              ON CONFLICT (region) DO UPDATE SET next_index = next_index + 1 RETURNING next_index - 1",
@@ -652,6 +672,110 @@ impl Store for SqliteStore {
         at: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         crate::holders::withdraw_share(&self.pool, id, account_id, at).await
+    }
+
+    async fn create_console_user(&self, user: &NewConsoleUser) -> Result<ConsoleUser, StoreError> {
+        crate::console::create_console_user(&self.pool, user).await
+    }
+
+    async fn console_user(&self, id: i64) -> Result<Option<ConsoleUser>, StoreError> {
+        crate::console::console_user(&self.pool, id).await
+    }
+
+    async fn console_user_by_name(
+        &self,
+        username: &str,
+    ) -> Result<Option<ConsoleUser>, StoreError> {
+        crate::console::console_user_by_name(&self.pool, username).await
+    }
+
+    async fn console_users(&self) -> Result<Vec<ConsoleUser>, StoreError> {
+        crate::console::console_users(&self.pool).await
+    }
+
+    async fn create_console_session(&self, session: &NewConsoleSession) -> Result<(), StoreError> {
+        crate::console::create_console_session(&self.pool, session).await
+    }
+
+    async fn console_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> Result<Option<ConsoleSession>, StoreError> {
+        crate::console::console_session(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_console_session(&self, token_hash: &[u8; 32]) -> Result<(), StoreError> {
+        crate::console::delete_console_session(&self.pool, token_hash).await
+    }
+
+    async fn create_organisation(
+        &self,
+        organisation: &NewOrganisation,
+    ) -> Result<Organisation, StoreError> {
+        crate::console::create_organisation(&self.pool, organisation).await
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>, StoreError> {
+        crate::console::organisation(&self.pool, id).await
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>, StoreError> {
+        crate::console::organisations(&self.pool).await
+    }
+
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKey, StoreError> {
+        crate::console::create_api_key(&self.pool, key).await
+    }
+
+    async fn api_key_by_hash(&self, key_hash: &[u8; 32]) -> Result<Option<ApiKey>, StoreError> {
+        crate::console::api_key_by_hash(&self.pool, key_hash).await
+    }
+
+    async fn api_keys(&self, organisation_id: i64) -> Result<Vec<ApiKey>, StoreError> {
+        crate::console::api_keys(&self.pool, organisation_id).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        id: i64,
+        organisation_id: i64,
+        at: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        crate::console::revoke_api_key(&self.pool, id, organisation_id, at).await
+    }
+
+    async fn record_verifications(
+        &self,
+        verifications: &[NewVerification],
+    ) -> Result<(), StoreError> {
+        crate::console::record_verifications(&self.pool, verifications).await
+    }
+
+    async fn verifications(
+        &self,
+        organisation_id: i64,
+        limit: u32,
+    ) -> Result<Vec<Verification>, StoreError> {
+        crate::console::verifications(&self.pool, organisation_id, limit).await
+    }
+
+    async fn daily_verifications(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyVerifications>, StoreError> {
+        crate::console::daily_verifications(&self.pool, region, from, to).await
+    }
+
+    async fn daily_claims(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DailyClaims>, StoreError> {
+        crate::console::daily_claims(&self.pool, region, from, to).await
     }
 }
 

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::collections::BTreeMap;
+
 use edl_domain::{
     Address, AuthorityName, CitizenId, ClassSet, DisplayState, FileNumber, IssuingAuthority,
     Licence, LicenceFields, Nationality, PersonName, PhoneNumber, Points, RegionCode, RolloutEntry,
@@ -12,7 +14,10 @@ use edl_domain::{
 };
 use time::Date;
 
-use crate::{ConflictKind, ImportConflict, ImportRecord, ImportSourceId, RegionCount, StoreError};
+use crate::{
+    ConflictKind, ImportConflict, ImportRecord, ImportSourceId, NewConsoleUser, NewVerification,
+    RegionCount, StoreError, rollup_day,
+};
 
 /// The columns of the `licences` table, as plain values; `region` is the issuing authority's region.
 ///
@@ -347,6 +352,8 @@ pub fn fold_region_counts(
             red: 0,
             invalid: 0,
             not_displayed: 0,
+            // Filled in by the backend from its `region_claims` counter.
+            claimed: 0,
             enabled_from: schedule.enabled_from(region),
         });
         entry.licences += count;
@@ -360,6 +367,71 @@ pub fn fold_region_counts(
     let mut res: Vec<RegionCount> = by_region.into_values().collect();
     res.sort_by_key(|count| count.region.as_u32());
     Ok(res)
+}
+
+/// The checks [`Store::create_console_user`](crate::Store::create_console_user) makes before it reads anything:
+/// a username of 1 to 64 characters (`Conflict { constraint: "console_username_length" }`) and a scope the role
+/// allows (`Conflict { constraint: "console_role_scope" }`).
+pub fn check_new_console_user(user: &NewConsoleUser) -> Result<(), StoreError> {
+    if !(1..=64).contains(&user.username.chars().count()) {
+        return Err(StoreError::Conflict {
+            constraint: "console_username_length",
+        });
+    }
+    if !user
+        .role
+        .allows_scope(user.authority_id.is_some(), user.organisation_id.is_some())
+    {
+        return Err(StoreError::Conflict {
+            constraint: "console_role_scope",
+        });
+    }
+    Ok(())
+}
+
+/// The `organisations.purposes` column: the purposes joined by single spaces.
+///
+/// A purpose that is empty or contains whitespace would not read back, so it is refused with
+/// `Conflict { constraint: "organisation_purposes" }`.
+pub fn purposes_to_column(purposes: &[String]) -> Result<String, StoreError> {
+    if purposes
+        .iter()
+        .any(|purpose| purpose.is_empty() || purpose.chars().any(char::is_whitespace))
+    {
+        return Err(StoreError::Conflict {
+            constraint: "organisation_purposes",
+        });
+    }
+    Ok(purposes.join(" "))
+}
+
+/// The purposes stored in an `organisations.purposes` column.
+pub fn purposes_from_column(column: &str) -> Vec<String> {
+    column.split_whitespace().map(str::to_owned).collect()
+}
+
+/// A `daily_verifications` key: the [`rollup_day`], the region column (0 for none) and the purpose.
+pub type VerificationRollupKey<'a> = (Date, i64, &'a str);
+
+/// The `daily_verifications` changes of a batch: `(valid, not_valid)` to add per key, in key order, so
+/// transactions that upsert the rows in this order lock them in the same order and cannot deadlock on them.
+/// A result other than `"valid"` counts as not valid (the database refuses any but the two).
+pub fn verification_rollup(
+    verifications: &[NewVerification],
+) -> BTreeMap<VerificationRollupKey<'_>, (i64, i64)> {
+    let mut res: BTreeMap<VerificationRollupKey<'_>, (i64, i64)> = BTreeMap::new();
+    for v in verifications {
+        let region = v.region.map_or(0, region_to_column);
+        let counts = res
+            .entry((rollup_day(v.at), region, v.purpose.as_str()))
+            .or_default();
+        if v.result == "valid" {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
+    res
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@
 //! (the append-only change log), [`RegionCount`], and the credentials issued to holder devices with
 //! their status-list indexes ([`NewCredential`], [`CredentialRecord`], [`CredentialState`]), and the holder's
 //! web wallet: [`Account`]s bound to a licence, login [`Session`]s, one-time claim challenges, the [`CheckEvent`]s
-//! that answer "who checked my licence", and [`Share`]s.
+//! that answer "who checked my licence", and [`Share`]s; and the operator console: [`ConsoleUser`]s with their
+//! [`ConsoleRole`] and [`ConsoleSession`]s, verifier [`Organisation`]s and their [`ApiKey`]s, the append-only
+//! [`Verification`] audit and the daily rollups the dashboard reads ([`DailyVerifications`], [`DailyClaims`]).
 //! [`backend`] holds the column encoding, import classification, region-count summary changes and count folding
 //! both SQL backends share.
 //! With the feature `conformance`, the `conformance` module and the `store_conformance_tests!` macro give every backend
@@ -25,8 +27,11 @@ pub mod conformance;
 pub use error::{BoxError, StoreError};
 pub use store::Store;
 pub use types::{
-    Account, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent, ConflictKind,
-    CredentialRecord, CredentialState, HistoryEntry, ImportConflict, ImportRecord, ImportRun,
-    ImportSourceId, NewAccount, NewCheckEvent, NewCredential, NewHistoryEntry, NewSession,
-    NewShare, RegionCount, Session, Share, StoredLicence, licence_summary,
+    Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CHINA_STANDARD_TIME, ChangeKind,
+    CheckEvent, ConflictKind, ConsoleRole, ConsoleSession, ConsoleUser, CredentialRecord,
+    CredentialState, DailyClaims, DailyVerifications, HistoryEntry, ImportConflict, ImportRecord,
+    ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent, NewConsoleSession,
+    NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession, NewShare,
+    NewVerification, Organisation, RegionCount, Session, Share, StoredLicence, Verification,
+    licence_summary, rollup_day,
 };

@@ -5,17 +5,20 @@ use std::future::Future;
 use edl_domain::{
     CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode, RolloutEntry, RolloutSchedule,
 };
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::{
-    Account, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, CredentialRecord,
-    CredentialState, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
-    NewCheckEvent, NewCredential, NewHistoryEntry, NewSession, NewShare, RegionCount, Session,
-    Share, StoreError, StoredLicence,
+    Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, ConsoleSession,
+    ConsoleUser, CredentialRecord, CredentialState, DailyClaims, DailyVerifications, HistoryEntry,
+    ImportRecord, ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent,
+    NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession,
+    NewShare, NewVerification, Organisation, RegionCount, Session, Share, StoreError,
+    StoredLicence, Verification,
 };
 
 /// The licence registry's storage: authorities, licences with their history, imports, the rollout schedule,
-/// credentials, and the holder's web-wallet accounts, sessions, claim challenges, check events and shares.
+/// credentials, the holder's web-wallet accounts, sessions, claim challenges, check events and shares, and the
+/// operator console's users, sessions, organisations, API keys, verification audit and daily rollups.
 ///
 /// Every backend (SQLite, PostgreSQL) implements it and passes the same conformance suite
 /// (`edl_store::conformance`, feature `conformance`).
@@ -152,14 +155,21 @@ pub trait Store: Send + Sync + Clone + 'static {
     fn rollout(&self) -> impl Future<Output = Result<RolloutSchedule, StoreError>> + Send;
 
     /// Licence counts per licence region, ordered by region, with the display-state breakdown of their status
-    /// (from [`StatusSet::display_state`](edl_domain::StatusSet::display_state), so expiry is not considered)
-    /// and the region's rollout date.
+    /// (from [`StatusSet::display_state`](edl_domain::StatusSet::display_state), so expiry is not considered),
+    /// how many of them were ever claimed (see [`Store::insert_credential`]) and the region's rollout date.
+    ///
+    /// Reads only summary tables kept beside the licences, never the licences themselves.
     fn region_counts(&self) -> impl Future<Output = Result<Vec<RegionCount>, StoreError>> + Send;
 
     // Credentials and status lists.
 
     /// Records an issued credential and allocates its status-list index: the next unused index
     /// of its region, in the same transaction. Fails with `NotFound` if the licence is unknown.
+    ///
+    /// In the same transaction it counts the claim for the dashboard, under the licence's region and the
+    /// [`rollup_day`](crate::rollup_day) of `issued_at`: one more claim in [`Store::daily_claims`], and, if the
+    /// licence had no credential before, one more first claim there and one more claimed licence of the region
+    /// in [`Store::region_counts`]. Concurrent credentials for one licence count one first claim.
     fn insert_credential(
         &self,
         credential: &NewCredential,
@@ -323,4 +333,153 @@ pub trait Store: Send + Sync + Clone + 'static {
         account_id: i64,
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    // The operator console (issue 7): console users and sessions, verifier organisations and their API keys,
+    // the verification audit and the daily rollups. Session tokens and API keys are stored only as their SHA-256.
+
+    /// Creates a console user.
+    ///
+    /// The role decides the scope (see [`ConsoleRole::allows_scope`](crate::ConsoleRole::allows_scope)); any other
+    /// combination fails with [`StoreError::Conflict`] `{ constraint: "console_role_scope" }`, and a username that
+    /// is empty or longer than 64 characters with `{ constraint: "console_username_length" }`, both before
+    /// anything is read. Fails with [`StoreError::NotFound`] `{ what: "authority" }` or `{ what: "organisation" }`
+    /// for an unknown id, and with [`StoreError::Conflict`] `{ constraint: "console_username" }` if the username
+    /// is taken. Nothing is written on failure.
+    fn create_console_user(
+        &self,
+        user: &NewConsoleUser,
+    ) -> impl Future<Output = Result<ConsoleUser, StoreError>> + Send;
+
+    /// The console user with this id, if any.
+    fn console_user(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<ConsoleUser>, StoreError>> + Send;
+
+    /// The console user with this username (exact, case-sensitive), if any.
+    fn console_user_by_name(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<ConsoleUser>, StoreError>> + Send;
+
+    /// Every console user, ordered by id.
+    fn console_users(&self) -> impl Future<Output = Result<Vec<ConsoleUser>, StoreError>> + Send;
+
+    /// Records a console login session.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "console_user" }` for an unknown user and with
+    /// [`StoreError::Conflict`] `{ constraint: "console_session_token" }` if the token hash is already stored.
+    fn create_console_session(
+        &self,
+        session: &NewConsoleSession,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The console session whose token has this SHA-256, unless it has expired at `now` (`expires_at <= now`).
+    ///
+    /// Whether the user is disabled is the caller's to check ([`ConsoleUser::disabled_at`](crate::ConsoleUser)).
+    fn console_session(
+        &self,
+        token_hash: &[u8; 32],
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<Option<ConsoleSession>, StoreError>> + Send;
+
+    /// Ends the console session whose token has this SHA-256 (logout). Idempotent: an unknown session is not an
+    /// error.
+    fn delete_console_session(
+        &self,
+        token_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Creates a verifier organisation.
+    ///
+    /// Fails with [`StoreError::Conflict`] `{ constraint: "organisation_name" }` if the name is taken, and with
+    /// `{ constraint: "organisation_purposes" }` if a purpose is empty or contains whitespace (purposes are stored
+    /// space-separated).
+    fn create_organisation(
+        &self,
+        organisation: &NewOrganisation,
+    ) -> impl Future<Output = Result<Organisation, StoreError>> + Send;
+
+    /// The organisation with this id, if any.
+    fn organisation(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Organisation>, StoreError>> + Send;
+
+    /// Every organisation, ordered by id.
+    fn organisations(&self) -> impl Future<Output = Result<Vec<Organisation>, StoreError>> + Send;
+
+    /// Records an API key of an organisation.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "organisation" }` for an unknown organisation and with
+    /// [`StoreError::Conflict`] `{ constraint: "api_key" }` if the key hash is already stored.
+    fn create_api_key(
+        &self,
+        key: &NewApiKey,
+    ) -> impl Future<Output = Result<ApiKey, StoreError>> + Send;
+
+    /// The API key whose SHA-256 is `key_hash`, if any, revoked or not (the caller refuses a revoked key).
+    fn api_key_by_hash(
+        &self,
+        key_hash: &[u8; 32],
+    ) -> impl Future<Output = Result<Option<ApiKey>, StoreError>> + Send;
+
+    /// The API keys of an organisation, revoked ones included, ordered by id.
+    fn api_keys(
+        &self,
+        organisation_id: i64,
+    ) -> impl Future<Output = Result<Vec<ApiKey>, StoreError>> + Send;
+
+    /// Revokes the key `id` of `organisation_id` at `at`: `true` if it did now, `false` if the key is unknown,
+    /// another organisation's or already revoked (whose earlier revocation time is kept). Never changes another
+    /// organisation's key.
+    fn revoke_api_key(
+        &self,
+        id: i64,
+        organisation_id: i64,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+
+    /// Records a batch of verifications in one transaction (the verification API batches its audit writes).
+    ///
+    /// Each one is appended to the audit (listed by [`Store::verifications`]); one that names a licence is also a
+    /// check event of that licence ([`Store::check_events`]) with the organisation's name as verifier; and each is
+    /// counted in the [`Store::daily_verifications`] rollup under the [`rollup_day`](crate::rollup_day) of `at`,
+    /// its region (none if `None`), purpose and result.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "organisation" }` or `{ what: "licence" }` if any verification
+    /// names an unknown one; a failed batch writes nothing. An empty batch writes nothing and succeeds.
+    /// The audit is append-only: there is no way to change or remove a verification, and the database refuses it.
+    fn record_verifications(
+        &self,
+        verifications: &[NewVerification],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The verifications of an organisation, newest first (by `at`, then by id), at most `limit` of them.
+    fn verifications(
+        &self,
+        organisation_id: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Verification>, StoreError>> + Send;
+
+    /// The daily verification counts from `from` to `to` (inclusive days in China Standard Time), ordered by day,
+    /// region (no region first) and purpose.
+    ///
+    /// `None` gives every region's rows (the national view, one row per region), `Some(region)` only that
+    /// region's. Reads only the rollup table.
+    fn daily_verifications(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> impl Future<Output = Result<Vec<DailyVerifications>, StoreError>> + Send;
+
+    /// The daily claim counts from `from` to `to` (inclusive days in China Standard Time), ordered by day and
+    /// region; `None` gives every region's rows, `Some(region)` only that region's. Reads only the rollup table.
+    fn daily_claims(
+        &self,
+        region: Option<RegionCode>,
+        from: Date,
+        to: Date,
+    ) -> impl Future<Output = Result<Vec<DailyClaims>, StoreError>> + Send;
 }

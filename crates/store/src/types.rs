@@ -1,10 +1,11 @@
 //! The values the [`Store`](crate::Store) trait takes and returns: ids, import records and outcomes, history, counts,
-//! credentials, and the holder's web-wallet accounts, sessions, check events and shares.
+//! credentials, the holder's web-wallet accounts, sessions, check events and shares, and the operator console's
+//! users, sessions, organisations, API keys, verification audit and daily rollups.
 
 use std::fmt;
 
 use edl_domain::{CitizenId, FileNumber, IssuingAuthority, Licence, RegionCode};
-use time::{Date, OffsetDateTime};
+use time::{Date, OffsetDateTime, UtcOffset};
 
 /// The database id of an issuing authority (发证机关).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -198,6 +199,9 @@ pub struct RegionCount {
     pub invalid: u64,
     /// Licences whose status means no credential is displayed at all.
     pub not_displayed: u64,
+    /// Licences of the region with at least one credential ever issued (claimed, 申领), counted in the licence's
+    /// region at its first claim; 0 for a region whose licences were never claimed.
+    pub claimed: u64,
     /// When electronic licences were enabled for the region, from the rollout schedule.
     pub enabled_from: Option<Date>,
 }
@@ -429,6 +433,293 @@ pub struct Share {
     pub share: NewShare,
     /// When the holder withdrew it, if they did; a withdrawn share no longer opens.
     pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+// The operator console (issue 7): console users and their sessions, verifier organisations, their API keys, the
+// verification audit and the daily rollups the dashboard reads.
+
+/// China Standard Time (UTC+08:00): the rollup tables count an instant on its calendar day here.
+pub const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
+
+/// The day an instant is counted on in `daily_verifications` and `daily_claims`: its calendar day in China
+/// Standard Time (UTC+08:00), so `2025-03-01T17:00:00Z` counts on 2025-03-02.
+pub fn rollup_day(at: OffsetDateTime) -> Date {
+    at.to_offset(CHINA_STANDARD_TIME).date()
+}
+
+/// What a console user may do, and over which scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConsoleRole {
+    /// The platform's own staff: every region and organisation; no authority or organisation.
+    Platform,
+    /// An issuing authority's operator: changes the authority's licences; has an authority, no organisation.
+    Operator,
+    /// An issuing authority's auditor: reads the authority's data and audit; has an authority, no organisation.
+    Auditor,
+    /// A verifier organisation's staff: scans licences and manages the organisation's API keys; has an organisation,
+    /// no authority.
+    Verifier,
+}
+
+impl ConsoleRole {
+    /// Every role, in declaration order.
+    pub const ALL: [ConsoleRole; 4] = [
+        Self::Platform,
+        Self::Operator,
+        Self::Auditor,
+        Self::Verifier,
+    ];
+
+    /// The stable name stored in the database (`platform`, `operator`, `auditor`, `verifier`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::Operator => "operator",
+            Self::Auditor => "auditor",
+            Self::Verifier => "verifier",
+        }
+    }
+
+    /// The role named by [`ConsoleRole::as_str`], if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == s)
+    }
+
+    /// Whether a user of this role may have this scope: `operator` and `auditor` need an authority and no
+    /// organisation, `verifier` an organisation and no authority, `platform` neither.
+    /// [`Store::create_console_user`](crate::Store::create_console_user) refuses any other combination with
+    /// [`StoreError::Conflict`](crate::StoreError::Conflict) `{ constraint: "console_role_scope" }`.
+    pub fn allows_scope(self, has_authority: bool, has_organisation: bool) -> bool {
+        match self {
+            Self::Platform => !has_authority && !has_organisation,
+            Self::Operator | Self::Auditor => has_authority && !has_organisation,
+            Self::Verifier => !has_authority && has_organisation,
+        }
+    }
+}
+
+/// A console user about to be created with [`Store::create_console_user`](crate::Store::create_console_user).
+///
+/// `Debug` never shows the password hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewConsoleUser {
+    /// The login name: unique, 1 to 64 characters.
+    pub username: String,
+    /// The password as an Argon2id PHC string (`$argon2id$v=19$…`), never the password itself.
+    pub password_hash: String,
+    /// What the user may do.
+    pub role: ConsoleRole,
+    /// The authority an `operator` or `auditor` works for; `None` for the other roles.
+    pub authority_id: Option<AuthorityId>,
+    /// The organisation a `verifier` works for; `None` for the other roles.
+    pub organisation_id: Option<i64>,
+    /// When the user was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewConsoleUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewConsoleUser")
+            .field("username", &self.username)
+            .field("password_hash", &REDACTED)
+            .field("role", &self.role)
+            .field("authority_id", &self.authority_id)
+            .field("organisation_id", &self.organisation_id)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A stored console user. `Debug` never shows the password hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsoleUser {
+    /// The database id.
+    pub id: i64,
+    /// What was stored.
+    pub user: NewConsoleUser,
+    /// When the user was disabled, if they were; a disabled user cannot log in (the caller refuses).
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+/// A console login session about to be recorded with
+/// [`Store::create_console_session`](crate::Store::create_console_session).
+///
+/// `Debug` never shows the token hash or the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewConsoleSession {
+    /// The SHA-256 of the session cookie's token; the token itself is never stored.
+    pub token_hash: [u8; 32],
+    /// The console user who logged in.
+    pub user_id: i64,
+    /// The session's CSRF token, which every form of the session carries (at least 16 characters).
+    pub csrf_token: String,
+    /// When the session started.
+    pub created_at: OffsetDateTime,
+    /// When the session ends; it is not found from then on.
+    pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewConsoleSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewConsoleSession")
+            .field("token_hash", &REDACTED)
+            .field("user_id", &self.user_id)
+            .field("csrf_token", &REDACTED)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A live console session, found by its token hash with [`Store::console_session`](crate::Store::console_session).
+///
+/// `Debug` never shows the CSRF token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ConsoleSession {
+    /// The console user who logged in.
+    pub user_id: i64,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// When the session started.
+    pub created_at: OffsetDateTime,
+    /// When the session ends.
+    pub expires_at: OffsetDateTime,
+}
+
+impl fmt::Debug for ConsoleSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConsoleSession")
+            .field("user_id", &self.user_id)
+            .field("csrf_token", &REDACTED)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A verifier organisation (a rental company, an insurer, a police unit …) about to be created with
+/// [`Store::create_organisation`](crate::Store::create_organisation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewOrganisation {
+    /// Its name, unique; shown to holders as who checked their licence.
+    pub name: String,
+    /// What kind of organisation it is (free text chosen by the console, for example `"car_rental"`).
+    pub kind: String,
+    /// The purposes it may verify licences for; each non-empty and without whitespace (stored space-separated).
+    pub purposes: Vec<String>,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored organisation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organisation {
+    /// The database id.
+    pub id: i64,
+    /// What was stored.
+    pub organisation: NewOrganisation,
+}
+
+/// An organisation's API key about to be recorded with [`Store::create_api_key`](crate::Store::create_api_key).
+///
+/// `Debug` never shows the key hash.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    /// The organisation the key belongs to.
+    pub organisation_id: i64,
+    /// The SHA-256 of the key; the key itself is never stored.
+    pub key_hash: [u8; 32],
+    /// The key's first characters, shown in the console to tell keys apart (not a secret).
+    pub prefix: String,
+    /// The organisation's own name for the key.
+    pub label: String,
+    /// When the key was created.
+    pub created_at: OffsetDateTime,
+}
+
+impl fmt::Debug for NewApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewApiKey")
+            .field("organisation_id", &self.organisation_id)
+            .field("key_hash", &REDACTED)
+            .field("prefix", &self.prefix)
+            .field("label", &self.label)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
+/// A stored API key. `Debug` never shows the key hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiKey {
+    /// The database id.
+    pub id: i64,
+    /// What was stored.
+    pub key: NewApiKey,
+    /// When the key was revoked, if it was; a revoked key is still found by its hash (the caller refuses it).
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// One verification of a licence by an organisation, about to be recorded with
+/// [`Store::record_verifications`](crate::Store::record_verifications): the audit of the verification API and the
+/// console's scanner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewVerification {
+    /// When it was verified.
+    pub at: OffsetDateTime,
+    /// The organisation that verified.
+    pub organisation_id: i64,
+    /// The API key it used, for the `"api"` channel.
+    pub api_key_id: Option<i64>,
+    /// The console user who scanned, for the `"scanner"` channel.
+    pub user_id: Option<i64>,
+    /// The purpose it verified for.
+    pub purpose: String,
+    /// How: `"api"` or `"scanner"`.
+    pub channel: String,
+    /// The outcome: `"valid"` or `"not_valid"`.
+    pub result: String,
+    /// The licence (档案编号), when the presented credential named a stored one.
+    pub file_number: Option<FileNumber>,
+    /// The licence's region, when known; counted under "no region" otherwise.
+    pub region: Option<RegionCode>,
+}
+
+/// A recorded verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    /// The database id; ids grow in the order verifications were recorded.
+    pub id: i64,
+    /// What was recorded.
+    pub verification: NewVerification,
+}
+
+/// How many verifications of one day, region and purpose gave each result (the `daily_verifications` rollup).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DailyVerifications {
+    /// The calendar day in China Standard Time (see [`rollup_day`]).
+    pub day: Date,
+    /// The licences' region; `None` for verifications that named no region.
+    pub region: Option<RegionCode>,
+    /// The purpose.
+    pub purpose: String,
+    /// Verifications whose result was `"valid"`.
+    pub valid: u64,
+    /// Verifications whose result was `"not_valid"`.
+    pub not_valid: u64,
+}
+
+/// How many credentials were claimed (申领) on one day in one region (the `daily_claims` rollup).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DailyClaims {
+    /// The calendar day in China Standard Time (see [`rollup_day`]) of the credential's `issued_at`.
+    pub day: Date,
+    /// The licences' region.
+    pub region: RegionCode,
+    /// Credentials issued.
+    pub claims: u64,
+    /// Credentials that were their licence's first.
+    pub first_claims: u64,
 }
 
 /// What `Debug` shows in place of a secret.
