@@ -9,6 +9,7 @@
 //!
 //! Handlers never touch SQL: they reach the registry through [`edl_store::Store`].
 
+pub mod api_key;
 mod auth;
 pub mod configuration;
 mod html;
@@ -16,3 +17,4 @@ mod i18n;
 mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod verify_state;

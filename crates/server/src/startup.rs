@@ -16,6 +16,8 @@ use tokio::net::TcpListener;
 
 use crate::auth::Throttle;
 use crate::routes;
+use crate::routes::published::Published;
+use crate::verify_state::{ApiLimits, VerifyState};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -32,6 +34,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed logins per account and per address.
     pub(crate) throttle: Arc<Throttle>,
+    /// The verification API: verifier, key lookups, rate limits, audit writer.
+    pub(crate) verify: Arc<VerifyState>,
+    /// The trust list and status lists, signed on demand and kept.
+    pub(crate) published: Arc<Published>,
 }
 
 impl AppState {
@@ -42,15 +48,33 @@ impl AppState {
         info: ServiceInfo,
         issuer: Option<WalletIssuer>,
     ) -> AppState {
+        let issuer = issuer.map(Arc::new);
+        let verify = Arc::new(VerifyState::new(
+            pki_of(issuer.as_deref()),
+            ApiLimits::default(),
+        ));
         AppState {
             store,
             clock,
             info: Arc::new(info),
-            issuer: issuer.map(Arc::new),
+            issuer,
             secure_cookies: false,
             throttle: Arc::new(Throttle::default()),
+            verify,
+            published: Arc::new(Published::default()),
         }
     }
+
+    /// The same state with these verification API limits (per-key rate, burst, signature
+    /// cache). Call before the application is built.
+    pub fn with_api_limits(mut self, limits: ApiLimits) -> AppState {
+        self.verify = Arc::new(VerifyState::new(pki_of(self.issuer.as_deref()), limits));
+        self
+    }
+}
+
+fn pki_of(issuer: Option<&WalletIssuer>) -> Option<(PkiDir, String)> {
+    issuer.map(|i| (i.signers.pki().clone(), i.public_url.clone()))
 }
 
 /// The PKI the service issues with (each signer key decrypted once, on first use) and the public
@@ -85,14 +109,17 @@ pub struct ServiceInfo {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    verify: Arc<VerifyState>,
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port) and builds the routes.
+    /// Binds `listen` (port 0 picks a free port), starts the audit writer and builds the routes.
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
+        state.verify.audit.start(state.store.clone()).await;
         Ok(Application {
             listener,
+            verify: Arc::clone(&state.verify),
             router: router(state),
         })
     }
@@ -102,18 +129,21 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and writes the
+    /// audit rows still queued.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        self.verify.audit.close().await;
+        served
     }
 }
 
@@ -124,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(routes::health::health))
         .route("/ready", get(routes::health::ready))
         .merge(routes::wallet::routes())
+        .merge(routes::verification::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }
