@@ -7,6 +7,8 @@
 //! - [`interop`]: the example `edl interop export` writes for other implementations.
 //! - [`pki_dir`]: the PKI directory (IACA, trust-list signer, document signers; keys encrypted).
 //! - [`wallet_dir`]: the command-line holder's wallet (device key encrypted, claimed credential).
+//! - [`verification`]: online verification (the verification API): QR codes, share links and
+//!   DeviceResponses against the platform's PKI, the status from the registry now.
 //! - [`AnyStore`]: the store chosen at start-up from a [`DatabaseUrl`].
 //!
 //! Nothing here speaks HTTP or reads the terminal; the server and the CLI are thin layers on top.
@@ -20,6 +22,7 @@ pub mod demo;
 pub mod import;
 pub mod interop;
 pub mod pki_dir;
+pub mod verification;
 pub mod verifier_dir;
 pub mod wallet_dir;
 

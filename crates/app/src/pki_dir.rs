@@ -319,6 +319,38 @@ impl PkiDir {
         Ok(signers)
     }
 
+    /// A fingerprint of the public part of the directory: the names, sizes and modification times
+    /// of the IACA, the trust-list signer and every document-signer certificate and revocation
+    /// file. It changes when a signer is added, rotated or revoked, so a long-running service
+    /// knows when to read the PKI again (cheap: a directory listing, no file is read).
+    pub fn fingerprint(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut note = |path: &Path| {
+            path.hash(&mut hasher);
+            if let Ok(meta) = fs::metadata(path) {
+                meta.len().hash(&mut hasher);
+                meta.modified().ok().hash(&mut hasher);
+            }
+        };
+        note(&self.iaca_path());
+        note(&self.root.join("trust-list-signer.pem"));
+        let signers = self.root.join("signers");
+        let mut files: Vec<PathBuf> = fs::read_dir(&signers)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .flat_map(|region| fs::read_dir(region.path()).into_iter().flatten())
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "pem" || e == "revoked"))
+            .collect();
+        files.sort();
+        for file in &files {
+            note(file);
+        }
+        hasher.finish()
+    }
+
     /// Every region with at least one document signer.
     pub fn regions(&self) -> Result<Vec<RegionCode>, PkiDirError> {
         let dir = self.root.join("signers");

@@ -1,5 +1,9 @@
 //! Verification: one pure function from a presentation and everything a verifier trusts to a
 //! report that lists every check with its own outcome. The validation time is a parameter.
+//!
+//! An online verifier that knows the registry's state of a credential verifies in two steps:
+//! [`Verifier::begin`] (every check but the status, and the MSO's [`StatusReference`]) and
+//! [`PendingReport::finish`] with [`StatusSource::Registry`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,7 +21,7 @@ use crate::document::{
     DeviceAuthRef, DeviceResponseRef, DocumentRef, ItemRef, Sign1Ref, sig_structure,
 };
 use crate::elements::{CN_NAMESPACE, ISO_NAMESPACE, MDL_DOC_TYPE};
-use crate::mso::{MsoRef, StatusRef, ValidityInfo};
+use crate::mso::{MsoRef, StatusRef, StatusReference, ValidityInfo};
 use crate::session::{ReaderKey, SessionTranscript, device_authentication_bytes, e_mac_key};
 
 /// COSE header label of x5chain (RFC 9360).
@@ -169,6 +173,23 @@ pub struct VerifyInput<'a> {
     pub reader_key: Option<&'a ReaderKey>,
 }
 
+/// Where the status of a credential comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusSource<'a> {
+    /// The verified status lists the verifier holds (what [`Verifier::verify`] uses): the one
+    /// whose URI is the MSO's, if held and current.
+    Lists(&'a [VerifiedStatusList]),
+    /// The registry's state of the credential, read now by an online verifier for the MSO's
+    /// [`StatusReference`]: `None` when the registry holds no such credential (unknown, never
+    /// valid). `as_of` is when it was read; the report shows it as the list's issue time.
+    Registry {
+        /// The credential's state.
+        status: Option<CredentialStatus>,
+        /// When it was read.
+        as_of: OffsetDateTime,
+    },
+}
+
 /// A chain judged valid, with the window during which that judgement holds.
 #[derive(Debug, Clone)]
 struct CachedChain {
@@ -245,8 +266,16 @@ impl Verifier {
         report
     }
 
-    /// Verifies a DeviceResponse holding one mDL document.
+    /// Verifies a DeviceResponse holding one mDL document against the status lists of `input`.
     pub fn verify(&self, input: &VerifyInput<'_>) -> VerificationReport {
+        self.begin(input)
+            .finish(StatusSource::Lists(input.status_lists))
+    }
+
+    /// Runs every check but the status (`input.status_lists` is not read); the caller looks the
+    /// [status reference](PendingReport::status_reference) up and
+    /// [finishes](PendingReport::finish) the report.
+    pub fn begin(&self, input: &VerifyInput<'_>) -> PendingReport {
         let mut run = Run {
             // Room for the checks of a full mDL (about 20, the certificate's, one per element).
             checks: Vec::with_capacity(64),
@@ -261,7 +290,59 @@ impl Verifier {
                 device_auth: None,
             },
         };
-        run.verify(self, input);
+        let status = run.verify(self, input);
+        PendingReport {
+            run,
+            status,
+            at: input.at,
+        }
+    }
+}
+
+/// What the status check still needs.
+#[derive(Debug)]
+enum PendingStatus {
+    /// An earlier failure already marked it not checked.
+    Done,
+    /// The MSO's reference, if it has one, and whether the issuer's signature verified.
+    Reference(Option<StatusReference>, bool),
+}
+
+/// A verification whose status check is still to be made (see [`Verifier::begin`]).
+#[derive(Debug)]
+pub struct PendingReport {
+    run: Run,
+    status: PendingStatus,
+    at: OffsetDateTime,
+}
+
+impl PendingReport {
+    /// The MSO's status reference, given only when the issuer's signature over the MSO verified
+    /// (an unsigned reference is never looked up).
+    pub fn status_reference(&self) -> Option<&StatusReference> {
+        match &self.status {
+            PendingStatus::Reference(Some(reference), true) => Some(reference),
+            _ => None,
+        }
+    }
+
+    /// The report so far (every check but `status`).
+    pub fn partial(&self) -> &VerificationReport {
+        &self.run.report
+    }
+
+    /// Makes the status check from `source`.
+    pub fn finish(self, source: StatusSource<'_>) -> VerificationReport {
+        let PendingReport {
+            mut run,
+            status: pending,
+            at,
+        } = self;
+        if let PendingStatus::Reference(reference, _) = pending {
+            let (finding, outcome) = status(reference.as_ref(), source, at);
+            run.report.status = finding;
+            run.push("status", outcome);
+        }
         let mut report = run.report;
         report.checks = run.checks;
         report
@@ -294,6 +375,7 @@ const LATER_CHECKS: [&str; 14] = [
     "status",
 ];
 
+#[derive(Debug)]
 struct Run {
     checks: Vec<CheckResult>,
     report: VerificationReport,
@@ -307,7 +389,7 @@ impl Run {
         });
     }
 
-    fn verify(&mut self, verifier: &Verifier, input: &VerifyInput<'_>) {
+    fn verify(&mut self, verifier: &Verifier, input: &VerifyInput<'_>) -> PendingStatus {
         let response = match DeviceResponseRef::parse(input.device_response) {
             Ok(r) => {
                 self.push("cbor_structure", Outcome::Passed);
@@ -318,7 +400,7 @@ impl Run {
                 for name in LATER_CHECKS {
                     self.push(name, Outcome::NotChecked("the response does not decode"));
                 }
-                return;
+                return PendingStatus::Done;
             }
         };
         let status_ok = if response.version != "1.0" {
@@ -338,9 +420,9 @@ impl Run {
             for name in &LATER_CHECKS[1..] {
                 self.push(*name, Outcome::NotChecked("the response holds no document"));
             }
-            return;
+            return PendingStatus::Done;
         };
-        self.verify_document(verifier, input, document);
+        self.verify_document(verifier, input, document)
     }
 
     fn verify_document(
@@ -348,7 +430,7 @@ impl Run {
         verifier: &Verifier,
         input: &VerifyInput<'_>,
         document: &DocumentRef<'_>,
-    ) {
+    ) -> PendingStatus {
         self.report.doc_type = Some(document.doc_type.to_owned());
         self.push(
             "doc_type",
@@ -411,6 +493,7 @@ impl Run {
                     }),
             ),
         };
+        let signed = signature == Outcome::Passed;
         self.push("issuer_signature", signature);
 
         // The MSO.
@@ -422,7 +505,7 @@ impl Run {
             Some(Err(e)) => {
                 self.push("mso_structure", Outcome::Failed(e.to_string()));
                 self.mark_rest_unchecked("the MSO does not decode");
-                return;
+                return PendingStatus::Done;
             }
             None => {
                 self.push(
@@ -430,7 +513,7 @@ impl Run {
                     Outcome::Failed("issuerAuth has no payload".into()),
                 );
                 self.mark_rest_unchecked("the MSO is missing");
-                return;
+                return PendingStatus::Done;
             }
         };
         self.report.validity = Some(mso.validity);
@@ -553,10 +636,14 @@ impl Run {
         };
         self.push("device_authentication", auth);
 
-        // Status.
-        let (finding, outcome) = status(mso.status, input);
-        self.report.status = finding;
-        self.push("status", outcome);
+        // Status: made by `PendingReport::finish`.
+        PendingStatus::Reference(
+            mso.status.map(|s: StatusRef<'_>| StatusReference {
+                idx: s.idx,
+                uri: s.uri.to_owned(),
+            }),
+            signed,
+        )
     }
 
     fn check_item<'a>(
@@ -744,54 +831,57 @@ fn verify_device_mac(
         .map_err(|_| "the device MAC does not verify with the key agreed for this session".into())
 }
 
-fn status(reference: Option<StatusRef<'_>>, input: &VerifyInput<'_>) -> (StatusFinding, Outcome) {
+fn status(
+    reference: Option<&StatusReference>,
+    source: StatusSource<'_>,
+    at: OffsetDateTime,
+) -> (StatusFinding, Outcome) {
     let Some(reference) = reference else {
         return (
             StatusFinding::NotReferenced,
             Outcome::NotApplicable("the MSO carries no status reference"),
         );
     };
-    let Some(list) = input.status_lists.iter().find(|l| l.uri == reference.uri) else {
-        let reason = "no status list for this credential's issuer is held".to_owned();
-        return (
+    let unknown = |reason: String| {
+        (
             StatusFinding::Unknown {
                 reason: reason.clone(),
             },
             Outcome::Failed(format!("unknown: {reason}")),
-        );
+        )
     };
-    if !list.is_current(input.at) {
-        let reason = format!("the status list expired at {}", list.expires_at);
-        return (
-            StatusFinding::Unknown {
-                reason: reason.clone(),
+    let found = |status: CredentialStatus, list_issued_at: OffsetDateTime| {
+        let outcome = match status {
+            CredentialStatus::Valid => Outcome::Passed,
+            other => Outcome::Failed(format!("the credential is {}", other.as_str())),
+        };
+        (
+            StatusFinding::Found {
+                status,
+                list_issued_at,
             },
-            Outcome::Failed(format!("unknown: {reason}")),
-        );
+            outcome,
+        )
+    };
+    let lists = match source {
+        StatusSource::Registry { status: None, .. } => {
+            return unknown("the registry holds no credential at this status index".into());
+        }
+        StatusSource::Registry {
+            status: Some(status),
+            as_of,
+        } => return found(status, as_of),
+        StatusSource::Lists(lists) => lists,
+    };
+    let Some(list) = lists.iter().find(|l| l.uri == reference.uri) else {
+        return unknown("no status list for this credential's issuer is held".to_owned());
+    };
+    if !list.is_current(at) {
+        return unknown(format!("the status list expired at {}", list.expires_at));
     }
     match list.list.get(reference.idx) {
-        Err(e) => {
-            let reason = e.to_string();
-            (
-                StatusFinding::Unknown {
-                    reason: reason.clone(),
-                },
-                Outcome::Failed(format!("unknown: {reason}")),
-            )
-        }
-        Ok(status) => {
-            let outcome = match status {
-                CredentialStatus::Valid => Outcome::Passed,
-                other => Outcome::Failed(format!("the credential is {}", other.as_str())),
-            };
-            (
-                StatusFinding::Found {
-                    status,
-                    list_issued_at: list.issued_at,
-                },
-                outcome,
-            )
-        }
+        Err(e) => unknown(e.to_string()),
+        Ok(status) => found(status, list.issued_at),
     }
 }
 

@@ -547,3 +547,69 @@ fn an_unknown_algorithm_and_a_certificate_outside_its_profile_fail_their_own_che
         );
     }
 }
+
+#[test]
+fn an_online_verifier_takes_the_registry_state_for_the_status() {
+    use edl_mdoc::verify::StatusSource;
+    let w = world();
+    let response = present(&w.issued, Purpose::CarRental, &w.transcript, &w.device)
+        .unwrap()
+        .to_bytes();
+    let verifier = Verifier::new(vec![w.pki.anchor.clone()]);
+    let input = VerifyInput {
+        device_response: &response,
+        session_transcript: &w.transcript,
+        status_lists: &[],
+        at: AT,
+        reader_key: None,
+    };
+    let pending = verifier.begin(&input);
+    assert_eq!(
+        pending.status_reference(),
+        Some(&StatusReference {
+            idx: 5,
+            uri: URI.into()
+        })
+    );
+    let valid = pending.finish(StatusSource::Registry {
+        status: Some(CredentialStatus::Valid),
+        as_of: AT,
+    });
+    assert!(valid.is_valid(), "{valid}");
+    let suspended = verifier.begin(&input).finish(StatusSource::Registry {
+        status: Some(CredentialStatus::Suspended),
+        as_of: AT,
+    });
+    assert_eq!(failures(&suspended), ["status"]);
+    let unknown = verifier.begin(&input).finish(StatusSource::Registry {
+        status: None,
+        as_of: AT,
+    });
+    assert!(matches!(unknown.status, StatusFinding::Unknown { .. }));
+    // The two steps with lists are `verify`.
+    let lists = [status_list(
+        &w,
+        CredentialStatus::Suspended,
+        AT + Duration::days(1),
+    )];
+    assert_eq!(
+        verifier.begin(&input).finish(StatusSource::Lists(&lists)),
+        check(&w, &response, &lists, AT)
+    );
+    // A response whose issuer signature fails gives no reference to look up.
+    let mut forged = present(&w.issued, Purpose::CarRental, &w.transcript, &w.device).unwrap();
+    forged.documents[0].issuer_signed.issuer_auth.signature[3] ^= 1;
+    let forged = forged.to_bytes();
+    let broken = verifier.begin(&VerifyInput {
+        device_response: &forged,
+        ..input
+    });
+    assert_eq!(broken.status_reference(), None);
+    assert_eq!(
+        failures(&broken.finish(StatusSource::Registry {
+            status: Some(CredentialStatus::Valid),
+            as_of: AT,
+        })),
+        ["issuer_signature"]
+    );
+}

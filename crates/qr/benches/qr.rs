@@ -1,6 +1,8 @@
 //! The QR path against the cost of its signatures, measured in the same run:
 //! - `qr/verify` (text → report, signer chain cached, status list held) vs `qr/ecdsa_p256_verify_x2`
 //!   (the issuer's and the device's signature);
+//! - `qr/verify_signature_cached` (the same with the credential's issuer signature remembered, as
+//!   the online verifier does) vs `qr/verify`;
 //! - `qr/present` (the holder's code: encode, device signature, Base45) vs `qr/ecdsa_p256_sign`;
 //! - `qr/issue_credential` (one purpose's compact credential) vs `qr/ecdsa_p256_sign`.
 //!   Run: `cargo bench -p edl-qr --bench qr`.
@@ -79,6 +81,20 @@ fn bench(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("qr");
     group.bench_function("verify", |b| b.iter(|| verifier.verify(black_box(&input))));
+    let cached = QrVerifier::new(
+        vec![pki.anchor.clone()],
+        vec![KnownSigner {
+            certificate: pki.document_signer.clone(),
+            revoked_at: None,
+        }],
+        Policy::DEFAULT,
+    )
+    .unwrap()
+    .with_signature_cache(1024);
+    assert_eq!(cached.verify(&input), verifier.verify(&input));
+    group.bench_function("verify_signature_cached", |b| {
+        b.iter(|| cached.verify(black_box(&input)))
+    });
     let message = vec![0x5a; 350]; // about the size of a credential's Sig_structure
     let signature = device.sign(&message).unwrap();
     group.bench_function("ecdsa_p256_verify_x2", |b| {

@@ -20,4 +20,7 @@ pub mod verify;
 
 pub use credential::{CompactCredential, CredentialRequest, PreparedCredential, issue, prepare};
 pub use presentation::{PREFIX, Presentation, TextError, decode_text, present};
-pub use verify::{Colour, KnownSigner, Policy, QrReport, QrVerifier, VerifyInput};
+pub use verify::{
+    Colour, KnownSigner, PendingReport, Policy, QrReport, QrVerifier, StatusReference,
+    StatusSource, VerifyInput,
+};

@@ -1,8 +1,14 @@
 //! Offline verification of an EDL1 code: one function from the text, the trust material (IACAs
 //! and document-signer certificates from the trust list), the status lists held, the validation
 //! time and the verifier's policy to a report that lists every check with its own outcome.
+//!
+//! An online verifier (the platform's verification API) knows the registry's state of a
+//! credential rather than a published list: it verifies in two steps, [`QrVerifier::begin`] (every
+//! check but the status, and the [`StatusReference`] to look up) and [`PendingReport::finish`]
+//! with [`StatusSource::Registry`]. [`QrVerifier::verify`] is both steps with the status lists held.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use edl_domain::{DisplayState, StatusSet};
 use edl_mdoc::verify::{CheckResult, StatusFinding};
@@ -59,9 +65,37 @@ struct Signer {
 
 #[derive(Debug, Clone)]
 struct CachedChain {
-    report: ChainReport,
+    report: Arc<ChainReport>,
     from: OffsetDateTime,
     until: OffsetDateTime,
+}
+
+/// Credentials whose issuer signature verified, by SHA-256 of their bytes, with the signer that
+/// verified them: two generations of at most `capacity / 2` entries each, the older dropped whole
+/// when the newer fills (a bounded map that keeps what is used).
+#[derive(Debug)]
+struct SignatureCache {
+    half: usize,
+    young: HashMap<[u8; 32], u32>,
+    old: HashMap<[u8; 32], u32>,
+}
+
+impl SignatureCache {
+    fn get(&mut self, key: &[u8; 32]) -> Option<u32> {
+        if let Some(&hit) = self.young.get(key) {
+            return Some(hit);
+        }
+        let hit = self.old.remove(key)?;
+        self.insert(*key, hit);
+        Some(hit)
+    }
+
+    fn insert(&mut self, key: [u8; 32], signer: u32) {
+        if self.young.len() >= self.half {
+            self.old = std::mem::take(&mut self.young);
+        }
+        self.young.insert(key, signer);
+    }
 }
 
 /// A verifier holding its trust material and a cache of signer chains already judged.
@@ -70,7 +104,35 @@ pub struct QrVerifier {
     anchors: Vec<TrustAnchor>,
     signers: Vec<Signer>,
     chains: Mutex<Vec<Option<CachedChain>>>,
+    signatures: Option<Mutex<SignatureCache>>,
     policy: Policy,
+}
+
+/// Where the status of a credential comes from.
+#[derive(Debug, Clone, Copy)]
+pub enum StatusSource<'a> {
+    /// The verified status lists the verifier holds (an offline verifier; what
+    /// [`QrVerifier::verify`] uses): the list of the signer's region, if held and current.
+    Lists(&'a [VerifiedStatusList]),
+    /// The registry's state of the credential, looked up now by an online verifier for the code's
+    /// [`StatusReference`]: `None` when the registry holds no credential at that index (reported
+    /// as unknown, never as valid). `as_of` is when it was read; the report shows it where an
+    /// offline report shows the list's issue time.
+    Registry {
+        /// The credential's state.
+        status: Option<CredentialStatus>,
+        /// When it was read.
+        as_of: OffsetDateTime,
+    },
+}
+
+/// Where a credential's status lives: its index in the status list of its signer's region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusReference {
+    /// The region (GB/T 2260) of the document signer that signed the credential.
+    pub region: u32,
+    /// The credential's index in that region's status list.
+    pub index: u64,
 }
 
 /// What a verification needs besides the verifier's trust material.
@@ -250,8 +312,25 @@ impl QrVerifier {
             anchors,
             signers,
             chains,
+            signatures: None,
             policy,
         })
+    }
+
+    /// Remembers up to `capacity` credentials whose issuer signature verified (by SHA-256 of their
+    /// bytes), so a credential seen again costs a hash instead of an ECDSA verification. For an
+    /// online verifier, which sees the same holder's credential in every code its wallet re-signs;
+    /// the other checks (revocation, chain, claims, device signature …) still run every time.
+    /// `0` turns the cache off (the default).
+    pub fn with_signature_cache(mut self, capacity: usize) -> QrVerifier {
+        self.signatures = (capacity > 0).then(|| {
+            Mutex::new(SignatureCache {
+                half: capacity.div_ceil(2),
+                young: HashMap::new(),
+                old: HashMap::new(),
+            })
+        });
+        self
     }
 
     /// The policy.
@@ -259,16 +338,16 @@ impl QrVerifier {
         self.policy
     }
 
-    fn chain_report(&self, index: usize, at: OffsetDateTime) -> ChainReport {
+    fn chain_report(&self, index: usize, at: OffsetDateTime) -> Arc<ChainReport> {
         if let Ok(cache) = self.chains.lock()
             && let Some(Some(hit)) = cache.get(index)
             && hit.from <= at
             && at <= hit.until
         {
-            return hit.report.clone();
+            return Arc::clone(&hit.report);
         }
         let certificate = self.signers[index].parsed.certificate().clone();
-        let report = validate_document_signer(&[certificate], &self.anchors, at);
+        let report = Arc::new(validate_document_signer(&[certificate], &self.anchors, at));
         if report.is_valid()
             && let (Some(signer), Some(iaca)) = (report.signer(), report.trusted_iaca())
             && let Some(anchor) = self.anchors.get(iaca)
@@ -276,7 +355,7 @@ impl QrVerifier {
             && let Some(slot) = cache.get_mut(index)
         {
             *slot = Some(CachedChain {
-                report: report.clone(),
+                report: Arc::clone(&report),
                 from: signer.not_before.max(anchor.not_before()),
                 until: signer.not_after.min(anchor.not_after()),
             });
@@ -284,8 +363,55 @@ impl QrVerifier {
         report
     }
 
-    /// Verifies a code. Never panics, never stops at the first failure.
+    /// The signer among `candidates` whose key verifies the credential's issuer signature.
+    fn issuer_signer(
+        &self,
+        credential: &[u8],
+        parsed: &ParsedCredential,
+        candidates: &[usize],
+    ) -> Option<usize> {
+        let key = self.signatures.as_ref().map(|_| {
+            let mut key = [0u8; 32];
+            key.copy_from_slice(
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, credential).as_ref(),
+            );
+            key
+        });
+        if let (Some(cache), Some(key)) = (&self.signatures, &key)
+            && let Ok(mut cache) = cache.lock()
+            && let Some(hit) = cache.get(key)
+            && candidates.contains(&(hit as usize))
+        {
+            return Some(hit as usize);
+        }
+        let to_verify = sig_structure(&parsed.payload);
+        let found = candidates.iter().copied().find(|&i| {
+            self.signers[i]
+                .parsed
+                .public_key()
+                .verify(&to_verify, &parsed.signature)
+                .is_ok()
+        });
+        if let (Some(cache), Some(key), Some(found)) = (&self.signatures, key, found)
+            && let Ok(mut cache) = cache.lock()
+            && let Ok(index) = u32::try_from(found)
+        {
+            cache.insert(key, index);
+        }
+        found
+    }
+
+    /// Verifies a code against the status lists of `input`. Never panics, never stops at the
+    /// first failure.
     pub fn verify(&self, input: &VerifyInput<'_>) -> QrReport {
+        self.begin(input)
+            .finish(StatusSource::Lists(input.status_lists))
+    }
+
+    /// Runs every check but the status (`input.status_lists` is not read): the caller learns
+    /// where the status lives ([`PendingReport::status_reference`]), looks it up and
+    /// [finishes](PendingReport::finish) the report.
+    pub fn begin(&self, input: &VerifyInput<'_>) -> PendingReport<'_> {
         let mut run = Run {
             checks: Vec::with_capacity(48),
             report: QrReport {
@@ -302,13 +428,65 @@ impl QrVerifier {
                 signer_region: None,
             },
         };
-        run.verify(self, input);
+        let rest = run.verify(self, input);
+        PendingReport {
+            verifier: self,
+            run,
+            rest,
+        }
+    }
+}
+
+/// What the status and colour still need once the other checks ran.
+#[derive(Debug)]
+struct Rest {
+    status_index: Option<u64>,
+    letters: Option<StatusSet>,
+}
+
+/// A verification whose status check is still to be made (see [`QrVerifier::begin`]).
+#[derive(Debug)]
+pub struct PendingReport<'v> {
+    verifier: &'v QrVerifier,
+    run: Run,
+    /// `None` when an earlier failure already marked the status not checked.
+    rest: Option<Rest>,
+}
+
+impl PendingReport<'_> {
+    /// Where the credential's status lives: known only when the issuer's signature verified and
+    /// the claims were read (an unsigned index is never looked up), the credential carries an
+    /// index and its signer certificate names a region.
+    pub fn status_reference(&self) -> Option<StatusReference> {
+        let rest = self.rest.as_ref()?;
+        Some(StatusReference {
+            region: self.run.report.signer_region?,
+            index: rest.status_index?,
+        })
+    }
+
+    /// The report so far (every check but `status` and `licence.status_letters`).
+    pub fn partial(&self) -> &QrReport {
+        &self.run.report
+    }
+
+    /// Makes the status check from `source`, then the status letters and the colour.
+    pub fn finish(self, source: StatusSource<'_>) -> QrReport {
+        let PendingReport {
+            verifier,
+            mut run,
+            rest,
+        } = self;
+        if let Some(rest) = rest {
+            run.finish(verifier, &rest, source);
+        }
         let mut report = run.report;
         report.checks = run.checks;
         report
     }
 }
 
+#[derive(Debug)]
 struct Run {
     checks: Vec<CheckResult>,
     report: QrReport,
@@ -345,7 +523,7 @@ impl Run {
         self.push("licence.status_letters", Outcome::NotChecked(why));
     }
 
-    fn verify(&mut self, verifier: &QrVerifier, input: &VerifyInput<'_>) {
+    fn verify(&mut self, verifier: &QrVerifier, input: &VerifyInput<'_>) -> Option<Rest> {
         let presentation = match decode_text(input.text) {
             Ok(p) => {
                 self.push("code.format", Outcome::Passed);
@@ -354,7 +532,7 @@ impl Run {
             Err(e) => {
                 self.push("code.format", Outcome::Failed(e.to_string()));
                 self.rest_not_checked(0, "the code could not be read");
-                return;
+                return None;
             }
         };
         self.report.generated_at = Some(presentation.generated_at);
@@ -366,7 +544,7 @@ impl Run {
             Err(e) => {
                 self.push("credential.structure", Outcome::Failed(e.to_string()));
                 self.rest_not_checked(1, "the credential could not be read");
-                return;
+                return None;
             }
         };
 
@@ -387,17 +565,10 @@ impl Run {
                 )),
             );
             self.rest_not_checked(2, "the signer is unknown");
-            return;
+            return None;
         }
         self.push("issuer.signer_known", Outcome::Passed);
-        let to_verify = sig_structure(&parsed.payload);
-        let signer = candidates.iter().copied().find(|&i| {
-            verifier.signers[i]
-                .parsed
-                .public_key()
-                .verify(&to_verify, &parsed.signature)
-                .is_ok()
-        });
+        let signer = verifier.issuer_signer(&presentation.credential, &parsed, &candidates);
         let chosen = signer.unwrap_or(candidates[0]);
         let known = &verifier.signers[chosen];
         self.report.signer_region = known.parsed.region().map(|r| r.as_u32());
@@ -442,7 +613,7 @@ impl Run {
         if !signature_ok {
             // Unsigned claims are never read, let alone shown.
             self.rest_not_checked(5, "the issuer's signature does not verify");
-            return;
+            return None;
         }
 
         let claims = match parsed.claims() {
@@ -453,7 +624,7 @@ impl Run {
             Err(e) => {
                 self.push("credential.claims", Outcome::Failed(e.to_string()));
                 self.rest_not_checked(6, "the claims could not be read");
-                return;
+                return None;
             }
         };
         self.learn(&claims);
@@ -500,14 +671,33 @@ impl Run {
                 )),
             },
         );
-        let (finding, outcome) = status(&claims, self.report.signer_region, verifier, input);
-        self.report.status = finding;
-        self.push("status", outcome);
-
         let letters = match claims.value("status_letters") {
             Some(FieldValue::Text(t)) => StatusSet::parse(t).ok(),
             _ => None,
         };
+        Some(Rest {
+            status_index: claims.status_index,
+            letters,
+        })
+    }
+
+    fn finish(&mut self, verifier: &QrVerifier, rest: &Rest, source: StatusSource<'_>) {
+        let (finding, outcome) = match source {
+            StatusSource::Lists(lists) => status(
+                rest.status_index,
+                self.report.signer_region,
+                verifier,
+                lists,
+                self.report.validated_at,
+            ),
+            StatusSource::Registry { status, as_of } => {
+                registry_status(rest.status_index, status, as_of)
+            }
+        };
+        self.report.status = finding;
+        self.push("status", outcome);
+
+        let letters = rest.letters;
         let shown = letters.map_or(DisplayState::BlackQr, |l| l.display_state());
         self.push(
             "licence.status_letters",
@@ -610,10 +800,11 @@ fn freshness(presentation: &Presentation, at: OffsetDateTime, policy: Policy) ->
 }
 
 fn status(
-    claims: &Claims,
+    status_index: Option<u64>,
     region: Option<u32>,
     verifier: &QrVerifier,
-    input: &VerifyInput<'_>,
+    status_lists: &[VerifiedStatusList],
+    at: OffsetDateTime,
 ) -> (StatusFinding, Outcome) {
     let unknown = |reason: String| {
         (
@@ -623,7 +814,7 @@ fn status(
             Outcome::Failed(format!("unknown: {reason}")),
         )
     };
-    let Some(idx) = claims.status_index else {
+    let Some(idx) = status_index else {
         return (
             StatusFinding::NotReferenced,
             Outcome::NotApplicable("the credential carries no status index"),
@@ -646,15 +837,14 @@ fn status(
                 .map(|r| r.as_u32()),
         }
     };
-    let list = input
-        .status_lists
+    let list = status_lists
         .iter()
         .filter(|l| region_of(l) == Some(region))
         .max_by_key(|l| l.issued_at);
     let Some(list) = list else {
         return unknown(format!("no status list of region {region:06} is held"));
     };
-    if !list.is_current(input.at) {
+    if !list.is_current(at) {
         return unknown(format!(
             "the status list of region {region:06} expired at {}",
             list.expires_at
@@ -666,6 +856,41 @@ fn status(
             StatusFinding::Found {
                 status,
                 list_issued_at: list.issued_at,
+            },
+            match status {
+                CredentialStatus::Valid => Outcome::Passed,
+                other => Outcome::Failed(format!("the credential is {}", other.as_str())),
+            },
+        ),
+    }
+}
+
+/// The status check from the registry's state of the credential (an online verifier).
+fn registry_status(
+    status_index: Option<u64>,
+    status: Option<CredentialStatus>,
+    as_of: OffsetDateTime,
+) -> (StatusFinding, Outcome) {
+    if status_index.is_none() {
+        return (
+            StatusFinding::NotReferenced,
+            Outcome::NotApplicable("the credential carries no status index"),
+        );
+    }
+    match status {
+        None => {
+            let reason = "the registry holds no credential at this status index".to_owned();
+            (
+                StatusFinding::Unknown {
+                    reason: reason.clone(),
+                },
+                Outcome::Failed(format!("unknown: {reason}")),
+            )
+        }
+        Some(status) => (
+            StatusFinding::Found {
+                status,
+                list_issued_at: as_of,
             },
             match status {
                 CredentialStatus::Valid => Outcome::Passed,

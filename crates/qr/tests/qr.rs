@@ -475,3 +475,130 @@ fn a_decompression_bomb_is_never_inflated() {
     assert_eq!(failed(&r), ["code.format"]);
     assert!(edl_qr::credential::Claims::parse(&small).is_err());
 }
+
+#[test]
+fn an_online_verifier_takes_the_registry_state_for_the_status() {
+    use edl_qr::{StatusReference, StatusSource};
+    let w = world();
+    let text = code(&w, Purpose::Roadside);
+    let v = verifier(&w, None);
+    let input = VerifyInput {
+        text: &text,
+        at: SHOWN,
+        status_lists: &[],
+        challenge: None,
+        allowed_purposes: None,
+    };
+    let region = w.licence.authority().region.as_u32();
+    let pending = v.begin(&input);
+    assert_eq!(
+        pending.status_reference(),
+        Some(StatusReference {
+            region,
+            index: INDEX
+        })
+    );
+    assert!(
+        pending.partial().outcome("status").is_none(),
+        "not yet made"
+    );
+    let as_of = SHOWN + Duration::seconds(1);
+    let valid = pending.finish(StatusSource::Registry {
+        status: Some(CredentialStatus::Valid),
+        as_of,
+    });
+    assert!(valid.is_valid(), "{:?}", failed(&valid));
+    assert_eq!(valid.colour, Colour::Black);
+    assert_eq!(
+        valid.status,
+        StatusFinding::Found {
+            status: CredentialStatus::Valid,
+            list_issued_at: as_of
+        }
+    );
+    // A suspension in the registry is red at once, whatever the lists say.
+    let suspended = v.begin(&input).finish(StatusSource::Registry {
+        status: Some(CredentialStatus::Suspended),
+        as_of,
+    });
+    assert_eq!(failed(&suspended), ["status"]);
+    assert_eq!(suspended.colour, Colour::Red);
+    // No such credential in the registry: unknown, never valid.
+    let unknown = v.begin(&input).finish(StatusSource::Registry {
+        status: None,
+        as_of,
+    });
+    assert_eq!(failed(&unknown), ["status"]);
+    assert!(matches!(unknown.status, StatusFinding::Unknown { .. }));
+    // The two steps with the lists are `verify`.
+    let list = status_list(&w, CredentialStatus::Suspended, SHOWN + Duration::hours(20));
+    assert_eq!(
+        v.begin(&input)
+            .finish(StatusSource::Lists(std::slice::from_ref(&list))),
+        v.verify(&VerifyInput {
+            status_lists: std::slice::from_ref(&list),
+            ..input
+        })
+    );
+    // A code that does not verify gives no index to look up.
+    let broken = v.begin(&VerifyInput {
+        text: "EDL1:0000",
+        ..input
+    });
+    assert_eq!(broken.status_reference(), None);
+}
+
+#[test]
+fn the_signature_cache_changes_no_outcome_and_never_remembers_a_forgery() {
+    let w = world();
+    let cached = verifier(&w, None).with_signature_cache(4);
+    let plain = verifier(&w, None);
+    let list = status_list(&w, CredentialStatus::Valid, SHOWN + Duration::hours(20));
+    let run = |v: &QrVerifier, text: &str| {
+        v.verify(&VerifyInput {
+            text,
+            at: SHOWN,
+            status_lists: std::slice::from_ref(&list),
+            challenge: None,
+            allowed_purposes: None,
+        })
+    };
+    let cred = credential(&w, &w.licence, Purpose::Roadside);
+    for second in 0..3 {
+        let text = present(&cred, SHOWN - Duration::seconds(second), &[], &w.device).unwrap();
+        let report = run(&cached, &text);
+        assert!(report.is_valid());
+        assert_eq!(report, run(&plain, &text));
+    }
+    // The same credential with its issuer signature altered: refused every time.
+    let mut forged = cred.as_bytes().to_vec();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let forged = CompactCredential::from_bytes(forged).unwrap();
+    let text = present(&forged, SHOWN, &[], &w.device).unwrap();
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&cached, &text)), ["issuer.signature"]);
+    }
+    // More credentials than the cache holds: still the same outcomes.
+    for purpose in edl_mdoc::purpose::PURPOSES {
+        let text = code(&w, purpose);
+        assert_eq!(run(&cached, &text), run(&plain, &text));
+    }
+    // A signer revoked later is refused even for a credential whose signature is cached.
+    let revoking = verifier(&w, Some(SHOWN + Duration::days(1))).with_signature_cache(16);
+    let at = |v: &QrVerifier, when: OffsetDateTime| {
+        let text = present(&cred, when, &[], &w.device).unwrap();
+        v.verify(&VerifyInput {
+            text: &text,
+            at: when,
+            status_lists: &[],
+            challenge: None,
+            allowed_purposes: None,
+        })
+    };
+    assert_eq!(failed(&at(&revoking, SHOWN)), ["status"], "no list held");
+    assert_eq!(
+        failed(&at(&revoking, SHOWN + Duration::days(2))),
+        ["issuer.signer_not_revoked", "status"]
+    );
+}

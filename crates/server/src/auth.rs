@@ -128,49 +128,6 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age: Duration, secure: boo
     )
 }
 
-/// An API key as made for a verifier organisation: `edl_` and 32 random bytes in base64url (47
-/// characters). Shown once; the platform keeps its SHA-256 ([`api_key_hash`]) and its first 12
-/// characters (to tell keys apart in lists). `Debug` never shows it.
-pub(crate) struct ApiKeySecret(String);
-
-impl ApiKeySecret {
-    /// A fresh random key.
-    pub(crate) fn generate() -> ApiKeySecret {
-        use base64::Engine as _;
-        let bytes = random_token();
-        ApiKeySecret(format!(
-            "edl_{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-        ))
-    }
-
-    /// What the store keeps.
-    pub(crate) fn hash(&self) -> [u8; 32] {
-        api_key_hash(&self.0)
-    }
-
-    /// The first 12 characters, shown in lists.
-    pub(crate) fn prefix(&self) -> String {
-        self.0.chars().take(12).collect()
-    }
-
-    /// The key itself, to show once.
-    pub(crate) fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ApiKeySecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ApiKeySecret(<redacted>)")
-    }
-}
-
-/// The SHA-256 of an API key's text: how keys are stored and looked up.
-pub(crate) fn api_key_hash(key: &str) -> [u8; 32] {
-    token_hash(key.as_bytes())
-}
-
 /// Failed logins tolerated per account, and per address, in [`THROTTLE_WINDOW`].
 pub(crate) const MAX_FAILURES_PER_ACCOUNT: usize = 5;
 /// Per address (a shared NAT holds many honest holders).

@@ -10,6 +10,7 @@
 //!
 //! Handlers never touch SQL: they reach the registry through [`edl_store::Store`].
 
+pub mod api_key;
 mod auth;
 pub mod configuration;
 pub mod demo;
@@ -19,3 +20,4 @@ mod routes;
 pub mod staff;
 pub mod startup;
 pub mod telemetry;
+pub mod verify_state;

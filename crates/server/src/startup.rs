@@ -17,6 +17,8 @@ use tokio::net::TcpListener;
 use crate::auth::Throttle;
 use crate::routes;
 use crate::routes::console::import::ImportJobs;
+use crate::routes::published::Published;
+use crate::verify_state::{ApiLimits, VerifyState};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -35,6 +37,10 @@ pub struct AppState {
     pub(crate) throttle: Arc<Throttle>,
     /// Bulk imports started from the console.
     pub(crate) imports: Arc<ImportJobs>,
+    /// The verification API: verifier, key lookups, rate limits, audit writer.
+    pub(crate) verify: Arc<VerifyState>,
+    /// The trust list and status lists, signed on demand and kept.
+    pub(crate) published: Arc<Published>,
 }
 
 impl AppState {
@@ -45,16 +51,34 @@ impl AppState {
         info: ServiceInfo,
         issuer: Option<WalletIssuer>,
     ) -> AppState {
+        let issuer = issuer.map(Arc::new);
+        let verify = Arc::new(VerifyState::new(
+            pki_of(issuer.as_deref()),
+            ApiLimits::default(),
+        ));
         AppState {
             store,
             clock,
             info: Arc::new(info),
-            issuer: issuer.map(Arc::new),
+            issuer,
             secure_cookies: false,
             throttle: Arc::new(Throttle::default()),
             imports: Arc::new(ImportJobs::default()),
+            verify,
+            published: Arc::new(Published::default()),
         }
     }
+
+    /// The same state with these verification API limits (per-key rate, burst, signature
+    /// cache). Call before the application is built.
+    pub fn with_api_limits(mut self, limits: ApiLimits) -> AppState {
+        self.verify = Arc::new(VerifyState::new(pki_of(self.issuer.as_deref()), limits));
+        self
+    }
+}
+
+fn pki_of(issuer: Option<&WalletIssuer>) -> Option<(PkiDir, String)> {
+    issuer.map(|i| (i.signers.pki().clone(), i.public_url.clone()))
 }
 
 /// The PKI the service issues with (each signer key decrypted once, on first use) and the public
@@ -89,14 +113,17 @@ pub struct ServiceInfo {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    verify: Arc<VerifyState>,
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port) and builds the routes.
+    /// Binds `listen` (port 0 picks a free port), starts the audit writer and builds the routes.
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
+        state.verify.audit.start(state.store.clone()).await;
         Ok(Application {
             listener,
+            verify: Arc::clone(&state.verify),
             router: router(state),
         })
     }
@@ -106,18 +133,21 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and writes the
+    /// audit rows still queued.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        self.verify.audit.close().await;
+        served
     }
 }
 
@@ -130,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::wallet::routes())
         .merge(routes::console::routes())
         .merge(routes::scanner_page::routes())
+        .merge(routes::verification::routes())
         .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

@@ -517,13 +517,13 @@ pub(crate) async fn create_key(
         return render_organisation(&state, lang, &s, id, &n, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
     }
-    let key = auth::ApiKeySecret::generate();
+    let key = crate::api_key::generate();
     let created = state
         .store
         .create_api_key(&NewApiKey {
             organisation_id: id,
-            key_hash: key.hash(),
-            prefix: key.prefix(),
+            key_hash: key.hash,
+            prefix: key.prefix.clone(),
             label: label.to_owned(),
             created_at: state.clock.now(),
         })
@@ -542,7 +542,7 @@ pub(crate) async fn create_key(
                     "新密钥如下。它只显示这一次，请立即妥善保存；平台不保存密钥本身。",
                     "Here is the new key. It is shown this once: store it safely now; the platform does not keep it."
                 ),
-                escape(key.expose()),
+                escape(&key.key),
             );
             let mut response =
                 render_organisation(&state, lang, &s, id, &notice, StatusCode::CREATED).await;

@@ -1,0 +1,437 @@
+//! What the verification API keeps in memory: the online verifier (rebuilt when the PKI
+//! changes), API keys looked up briefly, per-key token buckets, portrait handles, and the audit
+//! writer that batches audit rows into one transaction. Decisions in `docs/verification-api.md`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use edl_app::AnyStore;
+use edl_app::pki_dir::PkiDir;
+use edl_app::verification::{PortraitRef, VerificationService};
+use edl_mdoc::Purpose;
+use edl_qr::Policy;
+use edl_store::{NewVerification, Store, StoreError};
+use tokio::sync::{mpsc, oneshot};
+
+/// How long an API key's lookup (key, organisation, purposes, revocation) is reused: a revoked
+/// key is refused at most this long after its revocation.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+/// How often the PKI directory is looked at for a new or revoked signer.
+pub(crate) const PKI_CHECK_INTERVAL: Duration = Duration::from_secs(5);
+/// How long a portrait handle given in a report may be fetched.
+pub(crate) const PORTRAIT_HANDLE_TTL: Duration = Duration::from_secs(600);
+/// The most entries each in-memory map holds before it forgets (bounded memory under a flood).
+const MAX_ENTRIES: usize = 100_000;
+/// Audit rows waiting to be written; a full queue makes callers wait (backpressure), never drops.
+pub(crate) const AUDIT_QUEUE: usize = 16_384;
+/// The most audit rows written in one transaction.
+pub(crate) const AUDIT_BATCH: usize = 2_000;
+
+/// The verification API's limits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ApiLimits {
+    /// Requests per second each API key (or scanner user) may make, sustained.
+    pub rate: f64,
+    /// How many it may make at once after a quiet spell.
+    pub burst: u32,
+    /// Credentials whose issuer signature the verifier remembers (0: none).
+    pub signature_cache: usize,
+}
+
+impl Default for ApiLimits {
+    fn default() -> ApiLimits {
+        ApiLimits {
+            rate: 100.0,
+            burst: 200,
+            signature_cache: edl_app::verification::SIGNATURE_CACHE_ENTRIES,
+        }
+    }
+}
+
+/// Who is calling: an API key of an organisation, or a verifier staff member's session.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) organisation_id: i64,
+    pub(crate) purposes: Vec<Purpose>,
+    pub(crate) api_key_id: Option<i64>,
+    pub(crate) user_id: Option<i64>,
+    /// Whose bucket the call draws from.
+    pub(crate) bucket: i64,
+}
+
+/// What a key lookup found.
+#[derive(Debug, Clone)]
+pub(crate) enum KeyLookup {
+    Unknown,
+    Revoked,
+    Valid(Caller),
+}
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+/// A token bucket per caller, in memory (one process's view: behind N instances a key gets N
+/// times the rate; documented).
+pub(crate) struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<i64, Bucket>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(rate: f64, burst: u32) -> RateLimiter {
+        RateLimiter {
+            rate: rate.max(0.001),
+            burst: f64::from(burst.max(1)),
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `key`, or says how many seconds until one is there.
+    pub(crate) fn take(&self, key: i64) -> Result<(), u64> {
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        if buckets.len() >= MAX_ENTRIES && !buckets.contains_key(&key) {
+            let full = Duration::from_secs_f64(self.burst / self.rate);
+            buckets.retain(|_, b| now.duration_since(b.last) < full);
+        }
+        let bucket = buckets.entry(key).or_insert(Bucket {
+            tokens: self.burst,
+            last: now,
+        });
+        let elapsed = now.duration_since(bucket.last).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
+        bucket.last = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - bucket.tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// API key lookups, reused for [`KEY_CACHE_TTL`].
+#[derive(Default)]
+pub(crate) struct KeyCache {
+    entries: Mutex<HashMap<[u8; 32], (KeyLookup, Instant)>>,
+}
+
+impl KeyCache {
+    /// The key whose SHA-256 is `hash`: from memory if looked up less than [`KEY_CACHE_TTL`]
+    /// ago, else from the registry.
+    pub(crate) async fn lookup(
+        &self,
+        store: &AnyStore,
+        hash: &[u8; 32],
+    ) -> Result<KeyLookup, StoreError> {
+        if let Ok(entries) = self.entries.lock()
+            && let Some((found, at)) = entries.get(hash)
+            && at.elapsed() < KEY_CACHE_TTL
+        {
+            return Ok(found.clone());
+        }
+        let found = match store.api_key_by_hash(hash).await? {
+            None => KeyLookup::Unknown,
+            Some(key) if key.revoked_at.is_some() => KeyLookup::Revoked,
+            Some(key) => match store.organisation(key.key.organisation_id).await? {
+                None => KeyLookup::Unknown,
+                Some(org) => KeyLookup::Valid(Caller {
+                    organisation_id: org.id,
+                    purposes: purposes(&org.organisation.purposes),
+                    api_key_id: Some(key.id),
+                    user_id: None,
+                    bucket: key.id,
+                }),
+            },
+        };
+        // Unknown keys are not kept: a flood of random keys would only fill the map.
+        if !matches!(found, KeyLookup::Unknown)
+            && let Ok(mut entries) = self.entries.lock()
+        {
+            if entries.len() >= MAX_ENTRIES {
+                entries.clear();
+            }
+            entries.insert(*hash, (found.clone(), Instant::now()));
+        }
+        Ok(found)
+    }
+}
+
+/// The purposes an organisation is registered for, as the purpose table knows them.
+pub(crate) fn purposes(names: &[String]) -> Vec<Purpose> {
+    names
+        .iter()
+        .filter_map(|p| Purpose::parse(p).ok())
+        .collect()
+}
+
+/// Short-lived random handles for the portraits reports refer to, each usable only by the
+/// organisation that verified.
+#[derive(Default)]
+pub(crate) struct PortraitHandles {
+    handles: Mutex<HashMap<String, (i64, PortraitRef, Instant)>>,
+}
+
+impl PortraitHandles {
+    pub(crate) fn issue(&self, organisation_id: i64, portrait: PortraitRef) -> String {
+        let handle = crate::auth::hex(&crate::auth::random_token()[..16]);
+        if let Ok(mut handles) = self.handles.lock() {
+            if handles.len() >= MAX_ENTRIES {
+                handles.retain(|_, (_, _, at)| at.elapsed() < PORTRAIT_HANDLE_TTL);
+                if handles.len() >= MAX_ENTRIES {
+                    handles.clear();
+                }
+            }
+            handles.insert(handle.clone(), (organisation_id, portrait, Instant::now()));
+        }
+        handle
+    }
+
+    pub(crate) fn get(&self, organisation_id: i64, handle: &str) -> Option<PortraitRef> {
+        let handles = self.handles.lock().ok()?;
+        let (owner, portrait, at) = handles.get(handle)?;
+        (*owner == organisation_id && at.elapsed() < PORTRAIT_HANDLE_TTL).then(|| portrait.clone())
+    }
+}
+
+/// The online verifier of the PKI, read again when the PKI directory changes.
+pub(crate) struct Verifiers {
+    pki: Option<(PkiDir, String)>,
+    signature_cache: usize,
+    current: RwLock<Option<(u64, Arc<VerificationService>, Instant)>>,
+}
+
+impl Verifiers {
+    pub(crate) fn new(pki: Option<(PkiDir, String)>, signature_cache: usize) -> Verifiers {
+        Verifiers {
+            pki,
+            signature_cache,
+            current: RwLock::new(None),
+        }
+    }
+
+    /// The verifier, or `None` when the service has no PKI (or it cannot be read).
+    pub(crate) fn get(&self) -> Option<Arc<VerificationService>> {
+        let (pki, public_url) = self.pki.as_ref()?;
+        if let Ok(current) = self.current.read()
+            && let Some((_, service, checked)) = current.as_ref()
+            && checked.elapsed() < PKI_CHECK_INTERVAL
+        {
+            return Some(Arc::clone(service));
+        }
+        let fingerprint = pki.fingerprint();
+        let mut current = self.current.write().ok()?;
+        if let Some((held, service, checked)) = current.as_mut()
+            && *held == fingerprint
+        {
+            *checked = Instant::now();
+            return Some(Arc::clone(service));
+        }
+        let service = match VerificationService::from_pki(
+            pki,
+            public_url,
+            Policy::DEFAULT,
+            self.signature_cache,
+        ) {
+            Ok(s) => s,
+            Err(error) => {
+                tracing::error!(%error, "verification: the PKI cannot be read");
+                return current.as_ref().map(|(_, s, _)| Arc::clone(s));
+            }
+        };
+        let service = Arc::new(service);
+        *current = Some((fingerprint, Arc::clone(&service), Instant::now()));
+        Some(service)
+    }
+}
+
+type Waiter = oneshot::Sender<Result<(), ()>>;
+
+enum AuditMessage {
+    Row(Box<NewVerification>, Waiter),
+    Close(oneshot::Sender<()>),
+}
+
+/// Writes audit rows in batches: each caller queues its row and waits until the transaction
+/// holding it commits (so no answer leaves without its audit row), while one task writes
+/// whatever queued meanwhile in one [`Store::record_verifications`] call. At 15,000 calls a
+/// second and a few milliseconds per commit, that is a few hundred transactions a second.
+pub(crate) struct AuditWriter {
+    queue: mpsc::Sender<AuditMessage>,
+    pending: Mutex<Option<mpsc::Receiver<AuditMessage>>>,
+    task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// The audit could not be written: the call is answered 503, never without its row.
+#[derive(Debug)]
+pub(crate) struct AuditFailed;
+
+impl AuditWriter {
+    pub(crate) fn new() -> AuditWriter {
+        let (queue, pending) = mpsc::channel(AUDIT_QUEUE);
+        AuditWriter {
+            queue,
+            pending: Mutex::new(Some(pending)),
+            task: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Starts the writing task (once; later calls do nothing).
+    pub(crate) async fn start(&self, store: AnyStore) {
+        let Some(receiver) = self.pending.lock().ok().and_then(|mut p| p.take()) else {
+            return;
+        };
+        let handle = tokio::spawn(write_batches(store, receiver));
+        *self.task.lock().await = Some(handle);
+    }
+
+    /// Queues `row` and waits until it is committed. A full queue makes the caller wait.
+    pub(crate) async fn record(&self, row: NewVerification) -> Result<(), AuditFailed> {
+        let (done, committed) = oneshot::channel();
+        self.queue
+            .send(AuditMessage::Row(Box::new(row), done))
+            .await
+            .map_err(|_| AuditFailed)?;
+        committed
+            .await
+            .map_err(|_| AuditFailed)?
+            .map_err(|()| AuditFailed)
+    }
+
+    /// Writes what is queued and stops the task (graceful shutdown).
+    pub(crate) async fn close(&self) {
+        let (done, closed) = oneshot::channel();
+        if self.queue.send(AuditMessage::Close(done)).await.is_ok() {
+            let _ = closed.await;
+        }
+        if let Some(task) = self.task.lock().await.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessage>) {
+    let mut rows: Vec<NewVerification> = Vec::with_capacity(AUDIT_BATCH);
+    let mut waiters: Vec<Waiter> = Vec::with_capacity(AUDIT_BATCH);
+    while let Some(first) = receiver.recv().await {
+        let mut closing = None;
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                AuditMessage::Row(row, waiter) => {
+                    rows.push(*row);
+                    waiters.push(waiter);
+                }
+                AuditMessage::Close(done) => {
+                    closing = Some(done);
+                    break;
+                }
+            }
+            if rows.len() < AUDIT_BATCH {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !rows.is_empty() {
+            write(&store, &mut rows, &mut waiters).await;
+        }
+        if let Some(done) = closing {
+            // Rows queued behind the close are written too, then the task ends.
+            receiver.close();
+            while let Some(message) = receiver.recv().await {
+                if let AuditMessage::Row(row, waiter) = message {
+                    rows.push(*row);
+                    waiters.push(waiter);
+                }
+            }
+            if !rows.is_empty() {
+                write(&store, &mut rows, &mut waiters).await;
+            }
+            let _ = done.send(());
+            return;
+        }
+    }
+}
+
+async fn write(store: &AnyStore, rows: &mut Vec<NewVerification>, waiters: &mut Vec<Waiter>) {
+    match store.record_verifications(rows).await {
+        Ok(()) => {
+            for waiter in waiters.drain(..) {
+                let _ = waiter.send(Ok(()));
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, rows = rows.len(), "audit: a batch failed; writing its rows one by one");
+            // One bad row (a licence no longer in the registry) must not fail the others.
+            for (row, waiter) in rows.iter_mut().zip(waiters.drain(..)) {
+                let mut result = store.record_verifications(std::slice::from_ref(row)).await;
+                if matches!(result, Err(StoreError::NotFound { .. })) && row.file_number.is_some() {
+                    row.file_number = None;
+                    result = store.record_verifications(std::slice::from_ref(row)).await;
+                }
+                if let Err(error) = &result {
+                    tracing::error!(%error, "audit: a verification could not be recorded");
+                }
+                let _ = waiter.send(result.map_err(|_| ()));
+            }
+        }
+    }
+    rows.clear();
+}
+
+/// Everything the verification API keeps in memory.
+pub(crate) struct VerifyState {
+    pub(crate) verifiers: Verifiers,
+    pub(crate) keys: KeyCache,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) portraits: PortraitHandles,
+    pub(crate) audit: AuditWriter,
+}
+
+impl VerifyState {
+    pub(crate) fn new(pki: Option<(PkiDir, String)>, limits: ApiLimits) -> VerifyState {
+        VerifyState {
+            verifiers: Verifiers::new(pki, limits.signature_cache),
+            keys: KeyCache::default(),
+            limiter: RateLimiter::new(limits.rate, limits.burst),
+            portraits: PortraitHandles::default(),
+            audit: AuditWriter::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_refuses_with_a_wait() {
+        let limiter = RateLimiter::new(1.0, 3);
+        for _ in 0..3 {
+            assert_eq!(limiter.take(7), Ok(()));
+        }
+        let wait = limiter.take(7).unwrap_err();
+        assert!((1..=1).contains(&wait), "{wait}");
+        // Another key has its own bucket.
+        assert_eq!(limiter.take(8), Ok(()));
+    }
+
+    #[test]
+    fn portrait_handles_belong_to_their_organisation() {
+        let handles = PortraitHandles::default();
+        let portrait = PortraitRef {
+            file_number: None,
+            digest: [1; 16],
+        };
+        let h = handles.issue(3, portrait.clone());
+        assert_eq!(h.len(), 32);
+        assert_eq!(handles.get(3, &h), Some(portrait));
+        assert_eq!(handles.get(4, &h), None);
+        assert_eq!(handles.get(3, "00"), None);
+    }
+}
