@@ -657,7 +657,9 @@ function showResult(report, { mode, material, materialAge, networkWhy }) {
 
   // Fields, in the card's order, with the card's Chinese labels.
   const order = Object.keys(LABELS_ZH);
+  // The photo's digest says nothing to a checker who sees the photo itself.
   const fields = Object.entries(report.fields ?? {})
+    .filter(([id]) => !(url && id === 'portrait'))
     .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const list = $('result-fields');
   list.replaceChildren(...fields.map(([id, value]) => h('div', { class: 'field', 'data-field': id },

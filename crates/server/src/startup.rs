@@ -121,6 +121,17 @@ impl Application {
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
         state.verify.audit.start(state.store.clone()).await;
+        if state.issuer.is_some() {
+            // Sign the published files now rather than on the first request: a scanner opening
+            // right after start-up gets its offline material without waiting for every region's
+            // signer key to be opened.
+            let warm = state.clone();
+            tokio::spawn(async move {
+                let trust = warm.published.trust_list(&warm).await.is_ok();
+                let lists = warm.published.all_status_lists(&warm).await.is_ok();
+                tracing::info!(trust, lists, "published files signed");
+            });
+        }
         Ok(Application {
             listener,
             verify: Arc::clone(&state.verify),

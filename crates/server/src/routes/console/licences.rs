@@ -39,7 +39,12 @@ pub(crate) struct PageQuery {
 #[derive(Debug, Deserialize)]
 pub(crate) struct StatusForm {
     csrf: String,
-    status: String,
+    /// A preset's button (`status=D`), when one was pressed.
+    #[serde(default)]
+    status: Option<String>,
+    /// The letters typed, when the plain submit button was pressed.
+    #[serde(default)]
+    letters: Option<String>,
     reason: String,
 }
 
@@ -474,7 +479,7 @@ fn change_forms(lang: Lang, s: &Staff, licence: &Licence) -> String {
   <h3>{status_title}</h3>
   <label>{reason} <input name="reason" maxlength="500" required></label>
   <div class="row">{presets}</div>
-  <label>{letters} <input name="status" value="" maxlength="19" pattern="[A-Za-z]*" placeholder="{current}"></label>
+  <label>{letters} <input name="letters" value="" maxlength="19" pattern="[A-Za-z]*" placeholder="{current}"></label>
   <button type="submit">{set_letters}</button>
 </form>
 <form method="post" action="{base}/points" id="points-form" class="change">
@@ -622,7 +627,14 @@ pub(crate) async fn set_status(
     Form(form): Form<StatusForm>,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let text = form.status.trim().to_ascii_uppercase();
+    let text = form
+        .status
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .or(form.letters.as_deref())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
     change(
         &state,
         &headers,
