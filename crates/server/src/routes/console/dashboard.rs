@@ -176,7 +176,13 @@ fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         "—".to_owned()
     } else {
-        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+        let share = part as f64 * 100.0 / whole as f64;
+        // Early in a rollout the shares are small: keep two significant decimals there.
+        if share > 0.0 && share < 1.0 {
+            format!("{share:.2}%")
+        } else {
+            format!("{share:.1}%")
+        }
     }
 }
 
