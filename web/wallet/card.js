@@ -21,7 +21,8 @@ function beijing(ms) {
 function el(tag, attrs = {}, text = '') {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text) node.textContent = text;
+  if (text instanceof Node) node.append(text);
+  else if (text) node.textContent = text;
   return node;
 }
 
@@ -38,9 +39,29 @@ async function refreshDisplay(stored) {
   }
 }
 
+// The card keeps the national layout's Chinese labels in every language; an English page adds the
+// English name under each (the page's <html lang> says which).
+const ENGLISH = document.documentElement.lang === 'en';
+const LABELS_EN = {
+  姓名: 'Name', 性别: 'Sex', 国籍: 'Nationality', 出生日期: 'Date of birth', 证号: 'Licence number',
+  准驾车型: 'Classes', 初次领证日期: 'First issued', 有效期限: 'Valid', 档案编号: 'File number', 状态: 'Status',
+  累积记分: 'Points', 生成时间: 'Generated', 当前时间: 'Now', 下次刷新: 'Next refresh', 住址: 'Address',
+  发证机关: 'Issuing authority', 记录: 'Record',
+  '中华人民共和国机动车驾驶证 · 正页': "Motor vehicle driving licence of the People's Republic of China · front",
+  副页: 'Back',
+};
+
+/** A label (or page title) with its English name under it on an English page. */
+function bilingual(zh) {
+  if (!ENGLISH || !LABELS_EN[zh]) return zh;
+  const span = el('span', {}, zh);
+  span.append(el('small', { class: 'en' }, LABELS_EN[zh]));
+  return span;
+}
+
 function field(label, value, id) {
   const row = el('div', { class: 'field' });
-  row.append(el('span', { class: 'label' }, label), el('span', { class: 'value', id }, String(value ?? '')));
+  row.append(el('span', { class: 'label' }, bilingual(label)), el('span', { class: 'value', id }, String(value ?? '')));
   return row;
 }
 
@@ -48,7 +69,7 @@ function drawPages(d, stored, online) {
   card.replaceChildren();
   card.dataset.display = d.display;
   const front = el('section', { class: 'page front', id: 'front' });
-  front.append(el('h2', {}, '中华人民共和国机动车驾驶证 · 正页'));
+  front.append(el('h2', {}, bilingual('中华人民共和国机动车驾驶证 · 正页')));
   const body = el('div', { class: 'front-body' });
   const photo = el('img', { class: 'photo', alt: '照片', id: 'photo' });
   const bytes = fromHex(d.portrait_jpeg_hex);
@@ -90,7 +111,7 @@ function drawPages(d, stored, online) {
   front.append(notes);
 
   const back = el('section', { class: 'page back', id: 'back' });
-  back.append(el('h2', {}, '副页'));
+  back.append(el('h2', {}, bilingual('副页')));
   back.append(field('住址', d.address, 'f-address'), field('发证机关', d.authority, 'f-authority'),
     field('记录', d.points > 0 ? `本周期记分 ${d.points} 分` : '无', 'f-record'));
   card.append(front, back);

@@ -269,6 +269,16 @@ pub async fn sign_status_list<S: Store>(
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, CredentialError> {
     let list = build_status_list(store, region).await?;
+    sign_built_status_list(issuer, region, list, now)
+}
+
+/// Signs a status list of `region` already built with [`build_status_list`] as a CWT.
+pub fn sign_built_status_list(
+    issuer: &Issuer<'_>,
+    region: RegionCode,
+    list: StatusList,
+    now: OffsetDateTime,
+) -> Result<Vec<u8>, CredentialError> {
     let (certificate, key) = issuer.signer_for(region, now, STATUS_LIST_VALIDITY)?;
     StatusListToken {
         uri: status_list_uri(issuer.public_url, region),

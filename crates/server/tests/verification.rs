@@ -8,8 +8,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers: a panic is the test failing, with its message.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use base64::Engine as _;
@@ -33,89 +32,9 @@ use time::{Duration, OffsetDateTime};
 
 const NOW: OffsetDateTime = datetime!(2026-11-26 08:00 UTC);
 
-// ------------------------------------------------------------------------------------------------
-// A fresh PostgreSQL database per test.
-
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-fn admin_url() -> String {
-    std::env::var("EDL_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
-}
-
-impl PgDatabase {
-    async fn create() -> Option<PgDatabase> {
-        use sqlx::Connection as _;
-        let admin_url = admin_url();
-        let name = format!(
-            "edl_verify_test_{:016x}",
-            std::hash::BuildHasher::hash_one(
-                &std::collections::hash_map::RandomState::new(),
-                std::time::SystemTime::now()
-            )
-        );
-        let created = async {
-            let mut conn = sqlx::PgConnection::connect(&admin_url).await?;
-            sqlx::query(&format!("CREATE DATABASE {name}"))
-                .execute(&mut conn)
-                .await?;
-            Ok::<_, sqlx::Error>(())
-        }
-        .await;
-        match created {
-            Ok(()) => {
-                let base = admin_url.rsplit_once('/').map_or(&*admin_url, |(b, _)| b);
-                let url = format!("{base}/{name}");
-                Some(PgDatabase {
-                    admin_url,
-                    name,
-                    url,
-                })
-            }
-            Err(error) => {
-                assert!(
-                    std::env::var("EDL_REQUIRE_POSTGRES").as_deref() != Ok("1"),
-                    "PostgreSQL is required (EDL_REQUIRE_POSTGRES=1) but unreachable: {error}"
-                );
-                eprintln!("SKIPPED: PostgreSQL unreachable ({error})");
-                None
-            }
-        }
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // On its own thread: the test's runtime may be shutting down.
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                use sqlx::Connection as _;
-                if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&mut conn)
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
+#[macro_use]
+mod support;
+use support::{Backend, PgDatabase, Reply, request};
 
 // ------------------------------------------------------------------------------------------------
 // The application under test.
@@ -321,70 +240,6 @@ impl TestApp {
     }
 }
 
-struct Reply {
-    status: u16,
-    headers: String,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<String> {
-        self.headers.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-        })
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap().to_owned()
-    }
-}
-
-/// One HTTP/1.1 request over a real socket.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, String)],
-    body: &[u8],
-) -> Reply {
-    let head: String = headers
-        .iter()
-        .map(|(k, v)| format!("{k}: {v}\r\n"))
-        .collect();
-    let mut text = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n{head}\r\n",
-        body.len()
-    )
-    .into_bytes();
-    text.extend_from_slice(body);
-    tokio::task::spawn_blocking(move || {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        // A server may answer (413) before reading a large body: ignore a reset while writing.
-        let _ = stream.write_all(&text);
-        let mut response = Vec::new();
-        let _ = stream.read_to_end(&mut response);
-        let split = response
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .unwrap_or(response.len());
-        let headers = String::from_utf8_lossy(&response[..split]).into_owned();
-        let body = response.get(split + 4..).unwrap_or_default().to_vec();
-        Reply {
-            status: headers[9..12].parse().unwrap(),
-            headers,
-            body,
-        }
-    })
-    .await
-    .unwrap()
-}
-
 fn failed(report: &Value) -> Vec<String> {
     report["checks"]
         .as_array()
@@ -393,17 +248,6 @@ fn failed(report: &Value) -> Vec<String> {
         .filter(|c| c["outcome"] == "failed")
         .map(|c| c["name"].as_str().unwrap().to_owned())
         .collect()
-}
-
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
 }
 
 on_both!(

@@ -159,6 +159,14 @@ test('register, claim, and the card shows the licence and a QR code the verifier
   assert.equal(red.report.colour, 'red');
   assert.equal(red.report.status.state, 'suspended');
   edl(['licence', 'set-status', '--file-number', fileNumber, '--status', 'A', '--by', 'tj-0042', '--reason', 'restored']);
+
+  // In English the card keeps its national Chinese labels and adds the English ones.
+  await page.goto(new URL('wallet/card?lang=en', server.url).href);
+  await page.locator('#qr svg').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('#front').innerText(), /证号\s*Licence number/);
+  assert.match(await page.locator('#back').innerText(), /发证机关\s*Issuing authority/);
+  await screenshot(page.locator('#front'), 'wallet-card-front-en.png');
+  await page.goto(new URL('wallet/card?lang=zh', server.url).href);
   // The screenshots of the card go into docs/ for readers (kept when they changed).
   if (process.env.EDL_UPDATE_DOCS === '1') {
     for (const name of ['wallet-card-front-black.png', 'wallet-card-back.png', 'wallet-card-front-red.png']) {

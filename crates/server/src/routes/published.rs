@@ -19,8 +19,11 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use edl_app::credentials::{CredentialError, Issuer, STATUS_LIST_VALIDITY, sign_status_list};
+use edl_app::credentials::{
+    CredentialError, Issuer, STATUS_LIST_VALIDITY, build_status_list, sign_built_status_list,
+};
 use edl_domain::RegionCode;
+use edl_status_list::StatusList;
 use edl_store::Store;
 use time::{Duration, OffsetDateTime};
 
@@ -54,6 +57,12 @@ pub(crate) struct SignedFile {
     /// The PKI's fingerprint when signed (the trust list), or when the registry was last asked.
     fingerprint: u64,
     checked: Instant,
+    /// A status list's basis: the registry's last status change of the region, read before it
+    /// was built.
+    basis: Option<OffsetDateTime>,
+    /// A status list's content, to tell a real change from a registry write that changed no
+    /// status (a list is not signed again, with a new ETag, for nothing).
+    list: Option<StatusList>,
 }
 
 impl SignedFile {
@@ -72,6 +81,8 @@ impl SignedFile {
             expires_at,
             fingerprint,
             checked: Instant::now(),
+            basis: None,
+            list: None,
         }
     }
 }
@@ -178,17 +189,34 @@ impl Published {
                 return Ok(file.clone());
             }
             if fresh {
-                let changed = state
+                let last = state
                     .store
                     .last_status_change(region)
                     .await
-                    .map_err(|e| PublishError::Unavailable(e.to_string()))?
-                    .is_some_and(|at| at >= file.issued_at);
-                if !changed {
+                    .map_err(|e| PublishError::Unavailable(e.to_string()))?;
+                // Nothing newer than the list's basis, nothing at or after its signing.
+                let quiet = last == file.basis && !last.is_some_and(|at| at >= file.issued_at);
+                if quiet {
                     file.checked = Instant::now();
                     return Ok(file.clone());
                 }
             }
+        }
+        let basis = state
+            .store
+            .last_status_change(region)
+            .await
+            .map_err(|e| PublishError::Unavailable(e.to_string()))?;
+        let list = build_status_list(&state.store, region).await?;
+        if let Some(file) = held.get_mut(&region)
+            && file.expires_at - now >= STATUS_LIST_VALIDITY / 2
+            && now >= file.issued_at
+            && file.list.as_ref() == Some(&list)
+        {
+            // The registry moved but no status did: the list held still says it all.
+            file.basis = basis;
+            file.checked = Instant::now();
+            return Ok(file.clone());
         }
         let signing = Issuer {
             pki,
@@ -196,8 +224,10 @@ impl Published {
             public_url: &issuer.public_url,
             opened: Some(&issuer.signers),
         };
-        let token = sign_status_list(&state.store, &signing, region, now).await?;
-        let file = SignedFile::new(token, now, now + STATUS_LIST_VALIDITY, 0);
+        let token = sign_built_status_list(&signing, region, list.clone(), now)?;
+        let mut file = SignedFile::new(token, now, now + STATUS_LIST_VALIDITY, 0);
+        file.basis = basis;
+        file.list = Some(list);
         held.insert(region, file.clone());
         Ok(file)
     }
