@@ -22,6 +22,7 @@ pub mod demo;
 pub mod import;
 pub mod interop;
 pub mod pki_dir;
+pub mod published_source;
 pub mod verification;
 pub mod verifier_dir;
 pub mod wallet_dir;

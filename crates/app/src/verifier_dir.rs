@@ -7,9 +7,13 @@
 //! DIR/status/<region>.cwt   the newest verified status list of each issuer
 //! ```
 //!
-//! A published directory (what the platform serves, or a copy of it) holds `trust-list.cbor` and
-//! `status/<region>.cwt`; `sync` takes what is newer and valid from it.
+//! A published directory (a copy of what the platform serves) holds `trust-list.cbor` and
+//! `status/<region>.cwt`; the platform serves the same at `{base}/trust-list.cbor` and
+//! `{base}/status/<region>.cwt`. `sync` takes what is newer and valid from either
+//! ([`PublishedSource`]). From a URL it also keeps `DIR/http-cache.json`: the `ETag` and
+//! `Last-Modified` of each copy held, sent back so an unchanged file is not downloaded again.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,6 +26,8 @@ use edl_status_list::{VerifiedStatusList, verify_token};
 use time::OffsetDateTime;
 
 use crate::credentials::write_atomically;
+pub use crate::published_source::PublishedSource;
+use crate::published_source::{Fetched, HttpClient, ValidatorCache};
 
 /// Why a sync or a load failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +52,14 @@ pub enum VerifierDirError {
         /// The file.
         path: PathBuf,
         /// Why.
+        reason: String,
+    },
+    /// A published file could not be fetched.
+    #[error("{location}: {reason}")]
+    Fetch {
+        /// The URL.
+        location: String,
+        /// What failed.
         reason: String,
     },
     /// The trust list offered or held is not acceptable.
@@ -134,11 +148,18 @@ impl VerifierDir {
         }
     }
 
-    /// Takes what is newer and valid from the published directory `from`. `bootstrap` (an IACA
-    /// PEM file) is needed the first time.
+    /// Takes what is newer and valid from `from`, a published directory or the platform's URL.
+    /// `bootstrap` (an IACA PEM file) is needed the first time.
+    ///
+    /// The trust list is fetched and verified first (against the bootstrap the first time, as an
+    /// update of the list held after that); then the status lists: every `status/*.cwt` of a
+    /// directory, or from a URL those of each region the verified trust list has document
+    /// signers for (a region the server has no list for, 404, is left with the reason). Each
+    /// status list must verify against the trust list and is kept only if newer than the one
+    /// held. From a URL, the copies held are revalidated (`If-None-Match`, `If-Modified-Since`).
     pub fn sync(
         &self,
-        from: &Path,
+        from: &PublishedSource,
         bootstrap: Option<&Path>,
         at: OffsetDateTime,
     ) -> Result<SyncSummary, VerifierDirError> {
@@ -157,31 +178,54 @@ impl VerifierDir {
             }
         }
         let anchors = self.bootstrap()?;
-        let offered_path = from.join("trust-list.cbor");
-        let offered = fs::read(&offered_path).map_err(io(&offered_path, "read"))?;
+        let mut fetcher = Fetcher::new(from, &self.root);
+        let held_path = self.root.join("trust-list.cbor");
         let held = self.held(&anchors, at)?;
+        let trust_location = from.location("trust-list.cbor");
         let trust_error = |source| VerifierDirError::TrustList {
-            path: offered_path.clone(),
+            path: PathBuf::from(&trust_location),
             source,
         };
-        let (list, updated) = match held {
-            None => (
+        let (list, taken) = match (fetcher.fetch("trust-list.cbor", &held_path)?, held) {
+            (Fetched::NotFound, _) => {
+                return Err(VerifierDirError::Fetch {
+                    location: trust_location,
+                    reason: "the server answered 404 Not Found: no trust list is published there"
+                        .into(),
+                });
+            }
+            (Fetched::NotModified, Some(held)) => (held, None),
+            (Fetched::NotModified, None) => {
+                return Err(VerifierDirError::Fetch {
+                    location: trust_location,
+                    reason: "the server answered 304 Not Modified to an unconditional request"
+                        .into(),
+                });
+            }
+            (Fetched::Body(offered, _), None) => (
                 verify_trust_list(&offered, &anchors, at).map_err(trust_error)?,
-                true,
+                Some(offered),
             ),
-            Some(held) => match verify_trust_list_update(&offered, &held, at) {
-                Ok(newer) => (newer, true),
-                Err(TrustListError::NotNewer { .. }) => (held, false),
-                Err(e) => return Err(trust_error(e)),
-            },
-        };
-        if updated {
-            write_atomically(&self.root.join("trust-list.cbor"), &offered).map_err(|e| {
-                VerifierDirError::Bootstrap {
-                    path: self.root.join("trust-list.cbor"),
-                    reason: e.to_string(),
+            (Fetched::Body(offered, _), Some(held)) => {
+                match verify_trust_list_update(&offered, &held, at) {
+                    Ok(newer) => (newer, Some(offered)),
+                    Err(TrustListError::NotNewer { .. }) => {
+                        if fs::read(&held_path).is_ok_and(|b| b == offered) {
+                            fetcher.keep("trust-list.cbor", &offered);
+                        }
+                        (held, None)
+                    }
+                    Err(e) => return Err(trust_error(e)),
                 }
+            }
+        };
+        let updated = taken.is_some();
+        if let Some(bytes) = taken {
+            write_atomically(&held_path, &bytes).map_err(|e| VerifierDirError::Bootstrap {
+                path: held_path.clone(),
+                reason: e.to_string(),
             })?;
+            fetcher.keep("trust-list.cbor", &bytes);
         }
         let list_anchors = list.anchors();
         let mut summary = SyncSummary {
@@ -195,22 +239,28 @@ impl VerifierDir {
             taken: Vec::new(),
             skipped: Vec::new(),
         };
-        let status_dir = from.join("status");
-        let mut names: Vec<PathBuf> = match fs::read_dir(&status_dir) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(io(&status_dir, "list")(e)),
-            Ok(entries) => entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "cwt"))
-                .collect(),
-        };
-        names.sort();
-        for path in names {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let bytes = fs::read(&path).map_err(io(&path, "read"))?;
+        for name in fetcher.status_names(&list)? {
+            let file = format!("status/{name}");
+            // From a URL the file is named after its region, as held here; from a directory the
+            // region is known only once the list is read.
+            let held_guess = self.root.join(&file);
+            let bytes = match fetcher.fetch(&file, &held_guess)? {
+                Fetched::Body(bytes, _) => bytes,
+                Fetched::NotModified => {
+                    summary.skipped.push((
+                        name,
+                        "not newer than the list held (304 Not Modified)".into(),
+                    ));
+                    continue;
+                }
+                Fetched::NotFound => {
+                    summary.skipped.push((
+                        name,
+                        "not published there (the server answered 404 Not Found)".into(),
+                    ));
+                    continue;
+                }
+            };
             let offered = match verify_token(&bytes, &list_anchors, at, None) {
                 Ok(l) => l,
                 Err(e) => {
@@ -231,11 +281,15 @@ impl VerifierDir {
             // Not newer: issued before the held one, or the very same bytes. A list issued in
             // the same second as the held one but different was re-signed after a change.
             let held = fs::read(&target).ok();
-            let older = held.as_ref().is_some_and(|held_bytes| {
-                *held_bytes == bytes
-                    || verify_token(held_bytes, &list_anchors, at, None)
+            let same = held.as_ref().is_some_and(|held_bytes| *held_bytes == bytes);
+            let older = same
+                || held.as_ref().is_some_and(|held_bytes| {
+                    verify_token(held_bytes, &list_anchors, at, None)
                         .is_ok_and(|held| held.issued_at > offered.issued_at)
-            });
+                });
+            if same && target == held_guess {
+                fetcher.keep(&file, &bytes);
+            }
             if older {
                 summary
                     .skipped
@@ -246,12 +300,16 @@ impl VerifierDir {
                 path: target.clone(),
                 reason: e.to_string(),
             })?;
+            if target == held_guess {
+                fetcher.keep(&file, &bytes);
+            }
             summary.taken.push((
                 format!("{region}.cwt"),
                 offered.issued_at,
                 offered.expires_at,
             ));
         }
+        fetcher.save();
         Ok(summary)
     }
 
@@ -298,6 +356,99 @@ impl VerifierDir {
             trust_list_next_update: list.next_update(),
             unusable,
         })
+    }
+}
+
+/// Fetches published files from a directory or a URL; the rest of a sync is the same for both.
+struct Fetcher<'a> {
+    source: &'a PublishedSource,
+    http: Option<(HttpClient, ValidatorCache)>,
+    /// The validators of each file downloaded in this sync, by name.
+    last: HashMap<String, crate::published_source::Validators>,
+}
+
+impl<'a> Fetcher<'a> {
+    fn new(source: &'a PublishedSource, root: &Path) -> Fetcher<'a> {
+        let http = match source {
+            PublishedSource::Dir(_) => None,
+            PublishedSource::Url(_) => Some((
+                HttpClient::new(),
+                ValidatorCache::open(&root.join("http-cache.json")),
+            )),
+        };
+        Fetcher {
+            source,
+            http,
+            last: HashMap::new(),
+        }
+    }
+
+    /// The file `name`; `held` is the copy held of it, if any (for a conditional request).
+    fn fetch(&mut self, name: &str, held: &Path) -> Result<Fetched, VerifierDirError> {
+        let Some((client, cache)) = &self.http else {
+            let path = PathBuf::from(self.source.location(name));
+            let bytes = fs::read(&path).map_err(io(&path, "read"))?;
+            return Ok(Fetched::Body(bytes, Default::default()));
+        };
+        let url = self.source.location(name);
+        let held = fs::read(held).ok();
+        let validators = cache.get(&url, held.as_deref());
+        let fetched =
+            client
+                .get(&url, validators.as_ref())
+                .map_err(|reason| VerifierDirError::Fetch {
+                    location: url.clone(),
+                    reason,
+                })?;
+        if let Fetched::Body(_, v) = &fetched {
+            self.last.insert(name.to_owned(), v.clone());
+        }
+        Ok(fetched)
+    }
+
+    /// Remembers that `bytes`, downloaded as `name`, are now the copy held of it.
+    fn keep(&mut self, name: &str, bytes: &[u8]) {
+        if let (Some((_, cache)), Some(v)) = (&mut self.http, self.last.get(name)) {
+            cache.set(&self.source.location(name), Some((bytes, v)));
+        }
+    }
+
+    /// The status lists to fetch, by file name: every `status/*.cwt` of a directory; from a URL,
+    /// one for each region `list` has a document signer for.
+    fn status_names(&self, list: &TrustList) -> Result<Vec<String>, VerifierDirError> {
+        let mut names: Vec<String> = match self.source {
+            PublishedSource::Dir(from) => {
+                let status_dir = from.join("status");
+                match fs::read_dir(&status_dir) {
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+                    Err(e) => return Err(io(&status_dir, "list")(e)),
+                    Ok(entries) => entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| p.extension().is_some_and(|e| e == "cwt"))
+                        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+                        .collect(),
+                }
+            }
+            PublishedSource::Url(_) => list
+                .document_signers()
+                .iter()
+                .filter_map(|s| {
+                    DocumentSignerCertificate::parse(s.certificate.clone())
+                        .ok()
+                        .and_then(|c| c.region())
+                })
+                .map(|region| format!("{region}.cwt"))
+                .collect(),
+        };
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn save(&self) {
+        if let Some((_, cache)) = &self.http {
+            cache.save();
+        }
     }
 }
 

@@ -384,12 +384,14 @@ pub(crate) struct VerifyArgs {
 /// An offline verifier's local trust and status lists.
 #[derive(Debug, Subcommand)]
 pub(crate) enum VerifierCommand {
-    /// Fetch the trust list and the status lists from a published directory (trust-list.cbor,
-    /// status/REGION.cwt), verify them and keep what is newer.
+    /// Fetch the trust list and the status lists from the platform (or a CDN in front of it) or
+    /// from a published directory (trust-list.cbor, status/REGION.cwt), verify them and keep
+    /// what is newer.
     Sync {
-        /// The published directory.
-        #[arg(long)]
-        from: PathBuf,
+        /// The platform's base URL (http:// or https://, e.g. https://edl.example.cn) or a
+        /// published directory.
+        #[arg(long, value_name = "URL|DIR")]
+        from: String,
         /// The verifier's directory.
         #[arg(long = "verifier", default_value = "edl-verifier")]
         verifier_dir: PathBuf,

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
-use edl_app::verifier_dir::VerifierDir;
+use edl_app::verifier_dir::{PublishedSource, VerifierDir};
 use edl_app::wallet_dir::WalletDir;
 use edl_domain::{DisplayState, StatusSet};
 use edl_mdoc::Purpose;
@@ -518,7 +518,11 @@ pub(crate) fn verifier(command: VerifierCommand) -> Result<ExitCode> {
             trust,
         } => {
             let now = OffsetDateTime::now_utc();
-            let summary = VerifierDir::new(&verifier_dir).sync(&from, trust.as_deref(), now)?;
+            let summary = VerifierDir::new(&verifier_dir).sync(
+                &PublishedSource::parse(&from),
+                trust.as_deref(),
+                now,
+            )?;
             let (id, issued, next, signers) = summary.trust_list;
             outln!(
                 "trust list #{id} of {} ({}), next update {}, {signers} document signers",

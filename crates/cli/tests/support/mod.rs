@@ -97,6 +97,17 @@ impl Edl {
             .expect("spawn edl")
     }
 
+    /// Starts `edl ARGS` in the background with extra environment variables, its standard output
+    /// piped (to read what it prints, e.g. the address `edl serve` listens on).
+    pub fn spawn_piped(&self, args: &[&str], env: &[(&str, &str)]) -> Child {
+        self.command(args)
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn edl")
+    }
+
     /// Starts `edl import CSV` with small batches, waits until some are committed, kills the process hard
     /// (SIGKILL: no clean-up runs) and returns how many licences the registry then holds.
     pub fn import_and_kill_once_committed(&self, csv: &std::path::Path) -> u64 {
