@@ -169,7 +169,7 @@ test('register, claim, and the card shows the licence and a QR code the verifier
   await page.goto(new URL('wallet/card?lang=zh', server.url).href);
   // The screenshots of the card go into docs/ for readers (kept when they changed).
   if (process.env.EDL_UPDATE_DOCS === '1') {
-    for (const name of ['wallet-card-front-black.png', 'wallet-card-back.png', 'wallet-card-front-red.png']) {
+    for (const name of ['wallet-card-front-black.png', 'wallet-card-back.png', 'wallet-card-front-red.png', 'wallet-card-front-en.png']) {
       copyFileSync(join(OUT_DIR, name), join(ROOT, 'docs', 'screenshots', name));
     }
   }
