@@ -152,6 +152,11 @@ impl WalletDir {
         Ok(edl_qr::present(&credential, now, challenge, &key)?)
     }
 
+    /// The device key, opened (for making many codes with one opening).
+    pub fn device_key(&self, passphrase: &Passphrase) -> Result<FileSigner, WalletError> {
+        Ok(FileSigner::open(&self.key_path(), passphrase)?)
+    }
+
     /// Creates the device key.
     pub fn init(
         &self,

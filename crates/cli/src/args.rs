@@ -72,6 +72,9 @@ pub(crate) enum Command {
     /// An offline verifier's trust and status lists.
     #[command(subcommand)]
     Verifier(VerifierCommand),
+    /// Verifier organisations, the purposes they may verify for, and their API keys.
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Load generators for the figures in BENCHMARKS.md.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -289,6 +292,10 @@ pub(crate) enum WalletCommand {
         /// Print the code's text (EDL1:…) only.
         #[arg(long, conflicts_with_all = ["png", "svg"])]
         text: bool,
+        /// With --text: print this many codes, generated one second apart going back from the
+        /// generation time (at most 240, so every one is fresh for a minute; for load tests).
+        #[arg(long, default_value_t = 1, requires = "text", value_parser = clap::value_parser!(u16).range(1..=240))]
+        count: u16,
         /// The challenge the verifier shows, if it shows one.
         #[arg(long)]
         challenge: Option<String>,
@@ -436,12 +443,22 @@ pub(crate) struct ServeArgs {
     /// Create demo data (authorities, rollout phases, synthetic licences) if the registry is empty.
     #[arg(long)]
     pub(crate) demo: bool,
-    /// A TOML configuration file (keys: listen, database_url, log_format, demo_licences).
+    /// A TOML configuration file (keys: listen, database_url, log_format, demo_licences, api_rate,
+    /// api_burst, verify_signature_cache).
     #[arg(long, env = "EDL_CONFIG")]
     pub(crate) config: Option<PathBuf>,
     /// Address to listen on (default 127.0.0.1:8080).
     #[arg(long)]
     pub(crate) listen: Option<String>,
+    /// Verification API requests per second per API key, sustained (default 100; EDL_API_RATE).
+    #[arg(long)]
+    pub(crate) api_rate: Option<f64>,
+    /// Verification API requests an API key may make at once (default 200; EDL_API_BURST).
+    #[arg(long)]
+    pub(crate) api_burst: Option<u32>,
+    /// Credentials whose issuer signature the online verifier remembers (default 100000; 0: none).
+    #[arg(long)]
+    pub(crate) verify_signature_cache: Option<usize>,
     #[command(flatten)]
     pub(crate) db: DatabaseArgs,
     /// The PKI the wallet issues credentials with (with --demo: a demo PKI is made there if missing).
@@ -697,6 +714,53 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
     }
+}
+
+/// `edl org …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrgCommand {
+    /// Register a verifier organisation (a rental company, an insurer, a police unit …).
+    Add {
+        /// Its name, shown to holders as who checked their licence.
+        #[arg(long)]
+        name: String,
+        /// What kind of organisation it is (free text, e.g. car_rental, insurer, police).
+        #[arg(long, default_value = "other")]
+        kind: String,
+        /// A purpose it may verify for (roadside, business_window, car_rental,
+        /// transport_company, insurer); repeat for several.
+        #[arg(long = "purpose", required = true)]
+        purposes: Vec<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List the organisations with their purposes and API keys (prefixes only).
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Make an API key for an organisation: printed once, only its SHA-256 is stored.
+    AddKey {
+        /// The organisation's id (from `edl org list`).
+        #[arg(long)]
+        organisation: i64,
+        /// The organisation's own name for the key.
+        #[arg(long, default_value = "default")]
+        label: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Revoke an API key: refused by a running service within seconds.
+    RevokeKey {
+        /// The organisation's id.
+        #[arg(long)]
+        organisation: i64,
+        /// The key's id (from `edl org list`).
+        #[arg(long)]
+        key: i64,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 /// `edl bench …`.

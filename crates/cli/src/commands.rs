@@ -55,6 +55,7 @@ pub(crate) fn run(cli: Cli) -> Result<ExitCode> {
             Command::Interop(command) => trust::interop(command).await,
             Command::Verifier(command) => return crate::qr::verifier(command),
             Command::Bench(BenchCommand::Claims(args)) => crate::bench::claims(args).await,
+            Command::Org(command) => organisations(command).await,
             // The only command whose exit status is a verdict, not just success.
             Command::Verify(args) => return trust::verify(args).await,
         };
@@ -125,6 +126,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(url) = args.db.database_url {
         raw.database_url = Some(url);
     }
+    if let Some(rate) = args.api_rate {
+        raw.api_rate = Some(rate);
+    }
+    if let Some(burst) = args.api_burst {
+        raw.api_burst = Some(burst);
+    }
+    if let Some(entries) = args.verify_signature_cache {
+        raw.verify_signature_cache = Some(entries);
+    }
     let settings = raw.resolve()?;
     edl_server::telemetry::init(settings.log_format);
 
@@ -152,7 +162,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
             demo: args.demo,
         },
         issuer,
-    );
+    )
+    .with_api_limits(settings.api_limits);
     let app = Application::build(settings.listen, state)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -592,6 +603,95 @@ async fn staff(command: StaffCommand) -> Result<()> {
                         ""
                     }
                 );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn organisations(command: OrgCommand) -> Result<()> {
+    let now = SystemClock.now();
+    match command {
+        OrgCommand::Add {
+            name,
+            kind,
+            purposes,
+            db,
+        } => {
+            for p in &purposes {
+                edl_mdoc::Purpose::parse(p).with_context(|| format!("--purpose {p}"))?;
+            }
+            let store = open(&db).await?;
+            let org = store
+                .create_organisation(&edl_store::NewOrganisation {
+                    name,
+                    kind,
+                    purposes,
+                    created_at: now,
+                })
+                .await?;
+            outln!(
+                "organisation {} registered as {} for {}",
+                org.organisation.name,
+                org.id,
+                org.organisation.purposes.join(", ")
+            );
+        }
+        OrgCommand::List { db } => {
+            let store = open(&db).await?;
+            for org in store.organisations().await? {
+                outln!(
+                    "{:>5}  {}  ({}; {})",
+                    org.id,
+                    org.organisation.name,
+                    org.organisation.kind,
+                    org.organisation.purposes.join(", ")
+                );
+                for key in store.api_keys(org.id).await? {
+                    outln!(
+                        "       key {:>5}  {}…  {}{}",
+                        key.id,
+                        key.key.prefix,
+                        key.key.label,
+                        key.revoked_at
+                            .map(|t| format!("  revoked {t}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        OrgCommand::AddKey {
+            organisation,
+            label,
+            db,
+        } => {
+            let store = open(&db).await?;
+            let key = edl_server::api_key::generate();
+            let stored = store
+                .create_api_key(&edl_store::NewApiKey {
+                    organisation_id: organisation,
+                    key_hash: key.hash,
+                    prefix: key.prefix.clone(),
+                    label,
+                    created_at: now,
+                })
+                .await?;
+            eprintln!(
+                "API key {} of organisation {organisation}; shown this once, only its hash is stored:",
+                stored.id
+            );
+            outln!("{}", key.key);
+        }
+        OrgCommand::RevokeKey {
+            organisation,
+            key,
+            db,
+        } => {
+            let store = open(&db).await?;
+            if store.revoke_api_key(key, organisation, now).await? {
+                outln!("API key {key} revoked");
+            } else {
+                bail!("organisation {organisation} has no unrevoked API key {key}");
             }
         }
     }

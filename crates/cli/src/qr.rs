@@ -62,6 +62,7 @@ pub(crate) struct QrOutput<'a> {
     pub(crate) png: Option<&'a Path>,
     pub(crate) svg: Option<&'a Path>,
     pub(crate) text: bool,
+    pub(crate) count: u16,
     pub(crate) challenge: Option<&'a str>,
     pub(crate) at: Option<&'a str>,
     pub(crate) wallet: &'a WalletDir,
@@ -96,6 +97,16 @@ pub(crate) fn wallet_qr(o: QrOutput<'_>) -> Result<()> {
     let credential = o.wallet.compact(purpose)?;
     let (_, state) = display_state(&credential)?;
     let ink = ink_for(state)?;
+    if o.text && o.count > 1 {
+        // Codes for a load test: the key is opened once, each code one second older.
+        let key = o.wallet.device_key(o.passphrase)?;
+        let challenge = o.challenge.unwrap_or("").as_bytes();
+        for i in 0..o.count {
+            let at = now - Duration::seconds(i64::from(i));
+            outln!("{}", edl_qr::present(&credential, at, challenge, &key)?);
+        }
+        return Ok(());
+    }
     let text = o.wallet.qr_text(
         o.passphrase,
         purpose,

@@ -534,3 +534,50 @@ fn rollout_and_region_counts() {
         assert!(line.contains("from 2099-01-01"), "{line}");
     }
 }
+
+#[test]
+fn organisations_get_purposes_and_api_keys_shown_once() {
+    let edl = Edl::new();
+    let bad = edl.run(&["org", "add", "--name", "X", "--purpose", "police"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("--purpose police"), "{}", bad.stderr);
+    let added = edl.run(&[
+        "org",
+        "add",
+        "--name",
+        "环球汽车租赁",
+        "--kind",
+        "car_rental",
+        "--purpose",
+        "car_rental",
+        "--purpose",
+        "insurer",
+    ]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(
+        added
+            .stdout
+            .contains("registered as 1 for car_rental, insurer")
+    );
+    let key = edl.run(&["org", "add-key", "--organisation", "1", "--label", "desk"]);
+    assert_eq!(key.code, 0, "{}", key.stderr);
+    let key = key.stdout.trim().to_owned();
+    assert!(edl_server::api_key::is_well_formed(&key), "{key}");
+    // The list shows the prefix only, never the key.
+    let list = edl.run(&["org", "list"]);
+    assert!(list.stdout.contains(&key[..12]), "{}", list.stdout);
+    assert!(!list.stdout.contains(&key), "{}", list.stdout);
+    assert!(list.stdout.contains("desk"));
+    assert_eq!(
+        edl.run(&["org", "revoke-key", "--organisation", "1", "--key", "1"])
+            .code,
+        0
+    );
+    assert!(edl.run(&["org", "list"]).stdout.contains("revoked"));
+    assert_ne!(
+        edl.run(&["org", "revoke-key", "--organisation", "1", "--key", "1"])
+            .code,
+        0,
+        "already revoked"
+    );
+}
