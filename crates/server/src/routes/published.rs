@@ -195,7 +195,7 @@ impl Published {
                     .await
                     .map_err(|e| PublishError::Unavailable(e.to_string()))?;
                 // Nothing newer than the list's basis, nothing at or after its signing.
-                let quiet = last == file.basis && !last.is_some_and(|at| at >= file.issued_at);
+                let quiet = last == file.basis && last.is_none_or(|at| at < file.issued_at);
                 if quiet {
                     file.checked = Instant::now();
                     return Ok(file.clone());

@@ -112,6 +112,21 @@ async fn platform(state: &AppState, headers: &HeaderMap, lang: Lang) -> Result<S
     }
 }
 
+/// The platform operator posting a form with their session's CSRF token, or the refusal.
+async fn platform_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    csrf: &str,
+) -> Result<Staff, Response> {
+    let s = platform(state, headers, lang).await?;
+    if s.csrf_ok(csrf) {
+        Ok(s)
+    } else {
+        Err(Refusal::Csrf.page(lang, Some(&s)))
+    }
+}
+
 fn error_note(code: &str, text: &str) -> String {
     format!(
         r#"<p class="error" role="alert" data-code="{code}">{}</p>"#,
@@ -285,13 +300,10 @@ pub(crate) async fn create(
     Form(form): Form<OrganisationForm>,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let s = match platform(&state, &headers, lang).await {
+    let s = match platform_form(&state, &headers, lang, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.csrf_ok(&form.csrf) {
-        return Refusal::Csrf.page(lang, Some(&s));
-    }
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
         let n = error_note(
@@ -498,13 +510,10 @@ pub(crate) async fn create_key(
     Form(form): Form<KeyForm>,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let s = match platform(&state, &headers, lang).await {
+    let s = match platform_form(&state, &headers, lang, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.csrf_ok(&form.csrf) {
-        return Refusal::Csrf.page(lang, Some(&s));
-    }
     let label = form.label.trim();
     if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
         let n = error_note(
@@ -566,13 +575,10 @@ pub(crate) async fn revoke_key(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let s = match platform(&state, &headers, lang).await {
+    let s = match platform_form(&state, &headers, lang, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.csrf_ok(&form.csrf) {
-        return Refusal::Csrf.page(lang, Some(&s));
-    }
     match state.store.revoke_api_key(key, id, state.clock.now()).await {
         Ok(true) => {
             tracing::info!(
@@ -597,13 +603,10 @@ pub(crate) async fn create_user(
     Form(form): Form<UserForm>,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let s = match platform(&state, &headers, lang).await {
+    let s = match platform_form(&state, &headers, lang, &form.csrf).await {
         Ok(s) => s,
         Err(r) => return r,
     };
-    if !s.csrf_ok(&form.csrf) {
-        return Refusal::Csrf.page(lang, Some(&s));
-    }
     let back_to_org = form
         .organisation_id
         .as_deref()
