@@ -67,23 +67,141 @@ CREATE INDEX api_keys_organisation_id ON api_keys (organisation_id);
 
 -- The audit of every verification through the API or the console's scanner. Append-only: the triggers below make
 -- UPDATE, DELETE and TRUNCATE fail. file_number is set when the presented credential named a stored licence; region
--- (the licence's) when known. The store checks organisation and licence for a whole batch before it writes, and
--- the foreign keys hold anyway.
+-- (the licence's) when known. The store checks organisation and licence for a whole batch before it writes.
+-- organisation_id, api_key_id, user_id and file_number reference organisations, api_keys, console_users and
+-- licences as in edl-store-sqlite, enforced by the statement-level triggers below rather than FOREIGN KEY
+-- constraints: declared foreign keys run one query per row and constraint, which cost about 40 % of
+-- record_verifications' throughput (measured in docs/decisions/storage.md).
 CREATE TABLE verifications (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at TIMESTAMPTZ NOT NULL,
-    organisation_id BIGINT NOT NULL REFERENCES organisations (id),
-    api_key_id BIGINT REFERENCES api_keys (id),
-    user_id BIGINT REFERENCES console_users (id),
+    -- References organisations (id); enforced by verifications_check_references.
+    organisation_id BIGINT NOT NULL,
+    -- References api_keys (id); enforced by verifications_check_references.
+    api_key_id BIGINT,
+    -- References console_users (id); enforced by verifications_check_references.
+    user_id BIGINT,
     purpose TEXT NOT NULL CHECK (purpose <> ''),
     channel TEXT NOT NULL CHECK (channel IN ('api', 'scanner')),
     result TEXT NOT NULL CHECK (result IN ('valid', 'not_valid')),
-    file_number TEXT COLLATE "C" REFERENCES licences (file_number),
+    -- References licences (file_number); enforced by verifications_check_references.
+    file_number TEXT COLLATE "C",
     region INTEGER CHECK (region IS NULL OR region BETWEEN 100000 AND 999999)
 );
 
 -- An organisation's verifications, newest first.
 CREATE INDEX verifications_organisation_id_at ON verifications (organisation_id, at, id);
+
+-- Checks each INSERT statement's rows with one pass per column over the distinct ids of its transition table
+-- (a batch names one organisation and a few keys or users) and one indexed lookup per distinct id. Like a foreign
+-- key it locks the referenced organisations, API keys and console users FOR KEY SHARE, so a concurrent DELETE
+-- waits for the inserting transaction and then sees its rows. Licences are looked up without a lock: the store
+-- writes a check event (whose declared foreign key locks the licence) for every verification that names one, and
+-- licences are never deleted. Violations raise SQLSTATE 23503 foreign_key_violation with the constraint name a
+-- foreign key would have.
+CREATE FUNCTION verifications_check_references() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ids BIGINT[];
+    locked BIGINT;
+BEGIN
+    SELECT array_agg(DISTINCT organisation_id) INTO ids FROM new_verifications;
+    SELECT count(*) INTO locked FROM (
+        SELECT id FROM organisations WHERE id = ANY (ids) FOR KEY SHARE
+    ) AS referenced;
+    IF locked <> coalesce(cardinality(ids), 0) THEN
+        RAISE EXCEPTION 'insert on table "verifications" violates foreign key constraint "verifications_organisation_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'verifications', COLUMN = 'organisation_id',
+                CONSTRAINT = 'verifications_organisation_id_fkey';
+    END IF;
+    SELECT array_agg(DISTINCT api_key_id) INTO ids FROM new_verifications WHERE api_key_id IS NOT NULL;
+    SELECT count(*) INTO locked FROM (
+        SELECT id FROM api_keys WHERE id = ANY (ids) FOR KEY SHARE
+    ) AS referenced;
+    IF locked <> coalesce(cardinality(ids), 0) THEN
+        RAISE EXCEPTION 'insert on table "verifications" violates foreign key constraint "verifications_api_key_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'verifications', COLUMN = 'api_key_id',
+                CONSTRAINT = 'verifications_api_key_id_fkey';
+    END IF;
+    SELECT array_agg(DISTINCT user_id) INTO ids FROM new_verifications WHERE user_id IS NOT NULL;
+    SELECT count(*) INTO locked FROM (
+        SELECT id FROM console_users WHERE id = ANY (ids) FOR KEY SHARE
+    ) AS referenced;
+    IF locked <> coalesce(cardinality(ids), 0) THEN
+        RAISE EXCEPTION 'insert on table "verifications" violates foreign key constraint "verifications_user_id_fkey"'
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'verifications', COLUMN = 'user_id',
+                CONSTRAINT = 'verifications_user_id_fkey';
+    END IF;
+    IF EXISTS (
+        SELECT 1 FROM (SELECT DISTINCT file_number FROM new_verifications WHERE file_number IS NOT NULL) AS n
+        WHERE NOT EXISTS (SELECT 1 FROM licences l WHERE l.file_number = n.file_number)
+    ) THEN
+        RAISE EXCEPTION 'insert on table "verifications" violates foreign key constraint "verifications_file_number_fkey"'
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'verifications', COLUMN = 'file_number',
+                CONSTRAINT = 'verifications_file_number_fkey';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER verifications_references_on_insert AFTER INSERT ON verifications
+    REFERENCING NEW TABLE AS new_verifications
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_references();
+
+-- The referenced side: an organisation, API key or console user that a verification names cannot be deleted or
+-- truncated (keys are revoked and users disabled instead). Deleting an organisation uses the audit's index;
+-- api_key_id and user_id have none (the audit is written thousands of times a second and read by organisation),
+-- so deleting a key or user scans the audit.
+CREATE FUNCTION verifications_check_unreferenced() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    -- Separate branches: a TRUNCATE trigger has no transition table to plan a query on.
+    IF TG_OP = 'TRUNCATE' THEN
+        IF EXISTS (SELECT 1 FROM verifications) THEN
+            RAISE EXCEPTION 'cannot truncate table "%": verifications reference it', TG_TABLE_NAME
+                USING ERRCODE = 'foreign_key_violation', TABLE = TG_TABLE_NAME;
+        END IF;
+    ELSIF TG_TABLE_NAME = 'organisations' THEN
+        IF EXISTS (SELECT 1 FROM old_rows o JOIN verifications v ON v.organisation_id = o.id) THEN
+            RAISE EXCEPTION 'update or delete on table "organisations" violates foreign key constraint "verifications_organisation_id_fkey" on table "verifications"'
+                USING ERRCODE = 'foreign_key_violation', TABLE = 'organisations',
+                    CONSTRAINT = 'verifications_organisation_id_fkey';
+        END IF;
+    ELSIF TG_TABLE_NAME = 'api_keys' THEN
+        IF EXISTS (SELECT 1 FROM old_rows o JOIN verifications v ON v.api_key_id = o.id) THEN
+            RAISE EXCEPTION 'update or delete on table "api_keys" violates foreign key constraint "verifications_api_key_id_fkey" on table "verifications"'
+                USING ERRCODE = 'foreign_key_violation', TABLE = 'api_keys',
+                    CONSTRAINT = 'verifications_api_key_id_fkey';
+        END IF;
+    ELSIF EXISTS (SELECT 1 FROM old_rows o JOIN verifications v ON v.user_id = o.id) THEN
+        RAISE EXCEPTION 'update or delete on table "console_users" violates foreign key constraint "verifications_user_id_fkey" on table "verifications"'
+            USING ERRCODE = 'foreign_key_violation', TABLE = 'console_users',
+                CONSTRAINT = 'verifications_user_id_fkey';
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER organisations_referenced_on_delete AFTER DELETE ON organisations
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
+
+CREATE TRIGGER organisations_referenced_on_truncate BEFORE TRUNCATE ON organisations
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
+
+CREATE TRIGGER api_keys_referenced_on_delete AFTER DELETE ON api_keys
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
+
+CREATE TRIGGER api_keys_referenced_on_truncate BEFORE TRUNCATE ON api_keys
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
+
+CREATE TRIGGER console_users_referenced_on_delete AFTER DELETE ON console_users
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
+
+CREATE TRIGGER console_users_referenced_on_truncate BEFORE TRUNCATE ON console_users
+    FOR EACH STATEMENT EXECUTE FUNCTION verifications_check_unreferenced();
 
 -- Statement-level, so even a statement that matches no row is refused.
 CREATE FUNCTION verifications_append_only() RETURNS trigger

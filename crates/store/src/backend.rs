@@ -633,4 +633,126 @@ mod tests {
         assert_eq!(counts[0].enabled_from, Some(date!(2021 - 12 - 10)));
         assert_eq!((counts[1].licences, counts[1].enabled_from), (4, None));
     }
+
+    #[test]
+    fn purposes_round_trip_and_refuse_whitespace() {
+        let purposes = vec!["car_rental".to_owned(), "insurance".to_owned()];
+        let column = purposes_to_column(&purposes).expect("valid");
+        assert_eq!(column, "car_rental insurance");
+        assert_eq!(purposes_from_column(&column), purposes);
+        assert!(purposes_from_column("").is_empty());
+        for bad in ["car rental", "", "a\tb"] {
+            assert!(
+                matches!(
+                    purposes_to_column(&[bad.to_owned()]),
+                    Err(StoreError::Conflict {
+                        constraint: "organisation_purposes"
+                    })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn verification_rollup_groups_by_beijing_day_region_and_purpose() {
+        use time::macros::datetime;
+
+        let verification = |at, region: Option<u32>, purpose: &str, result: &str| NewVerification {
+            at,
+            organisation_id: 1,
+            api_key_id: None,
+            user_id: None,
+            purpose: purpose.to_owned(),
+            channel: "api".to_owned(),
+            result: result.to_owned(),
+            file_number: None,
+            region: region.map(|code| RegionCode::from_u32(code).expect("known region")),
+        };
+        let batch = [
+            verification(
+                datetime!(2025-03-01 17:00:00 UTC),
+                Some(110100),
+                "car_rental",
+                "valid",
+            ),
+            verification(
+                datetime!(2025-03-01 15:59:59 UTC),
+                Some(110100),
+                "car_rental",
+                "not_valid",
+            ),
+            verification(
+                datetime!(2025-03-02 01:00:00 +08:00),
+                Some(110100),
+                "car_rental",
+                "not_valid",
+            ),
+            verification(
+                datetime!(2025-03-01 12:00:00 UTC),
+                None,
+                "car_rental",
+                "valid",
+            ),
+        ];
+
+        let rollup: Vec<_> = verification_rollup(&batch).into_iter().collect();
+
+        assert_eq!(
+            rollup,
+            [
+                ((date!(2025 - 03 - 01), 0, "car_rental"), (1, 0)),
+                ((date!(2025 - 03 - 01), 110100, "car_rental"), (0, 1)),
+                ((date!(2025 - 03 - 02), 110100, "car_rental"), (1, 1)),
+            ]
+        );
+        assert_eq!(
+            rollup_day(datetime!(2025-03-01 16:00:00 UTC)),
+            date!(2025 - 03 - 02)
+        );
+    }
+
+    #[test]
+    fn console_users_need_a_name_of_1_to_64_characters_and_their_roles_scope() {
+        use crate::{ConsoleRole, NewConsoleUser};
+
+        let user =
+            |name: &str, role, authority: Option<i64>, organisation: Option<i64>| NewConsoleUser {
+                username: name.to_owned(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+                role,
+                authority_id: authority.map(AuthorityId),
+                organisation_id: organisation,
+                created_at: time::OffsetDateTime::UNIX_EPOCH,
+            };
+        let conflict = |user: &NewConsoleUser| match check_new_console_user(user) {
+            Err(StoreError::Conflict { constraint }) => Some(constraint),
+            _ => None,
+        };
+
+        assert_eq!(
+            conflict(&user("admin", ConsoleRole::Platform, None, None)),
+            None
+        );
+        assert_eq!(
+            conflict(&user(&"管".repeat(64), ConsoleRole::Auditor, Some(1), None)),
+            None
+        );
+        assert_eq!(
+            conflict(&user("desk", ConsoleRole::Verifier, None, Some(1))),
+            None
+        );
+        assert_eq!(
+            conflict(&user(&"管".repeat(65), ConsoleRole::Platform, None, None)),
+            Some("console_username_length")
+        );
+        assert_eq!(
+            conflict(&user("", ConsoleRole::Platform, None, None)),
+            Some("console_username_length")
+        );
+        assert_eq!(
+            conflict(&user("op", ConsoleRole::Operator, None, Some(1))),
+            Some("console_role_scope")
+        );
+    }
 }

@@ -30,9 +30,11 @@ use time::macros::{date, datetime};
 
 use crate::backend::{LicenceRow, fold_region_counts};
 use crate::{
-    Account, AuthorityId, BatchOutcome, ChangeKind, ConflictKind, CredentialState, ImportConflict,
-    ImportRecord, ImportSourceId, NewAccount, NewCheckEvent, NewCredential, NewHistoryEntry,
-    NewSession, NewShare, RegionCount, Session, Store, StoreError, licence_summary,
+    Account, AuthorityId, BatchOutcome, ChangeKind, ConflictKind, ConsoleRole, CredentialState,
+    DailyClaims, DailyVerifications, ImportConflict, ImportRecord, ImportSourceId, NewAccount,
+    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
+    NewOrganisation, NewSession, NewShare, NewVerification, RegionCount, Session, Store,
+    StoreError, licence_summary,
 };
 
 /// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
@@ -150,10 +152,22 @@ macro_rules! store_conformance_tests {
             check_events_are_listed_newest_first,
             check_events_of_unknown_licences_are_not_found,
             shares_are_listed_found_by_token_and_withdrawn,
-            shares_refuse_another_accounts_licence_and_withdrawal;
+            shares_refuse_another_accounts_licence_and_withdrawal,
+            console_users_are_created_and_found,
+            create_console_user_refuses_taken_names_bad_scopes_and_unknown_ids,
+            console_sessions_expire_and_end_on_logout,
+            organisations_have_unique_names,
+            api_keys_are_revoked_once_within_their_organisation,
+            record_verifications_writes_audit_check_events_and_rollups,
+            record_verifications_refuses_unknown_licences_and_writes_nothing,
+            verifications_are_listed_newest_first_and_limited,
+            insert_credential_feeds_daily_claims_and_claimed,
+            concurrent_first_credentials_count_one_first_claim;
             backend:
             history_is_append_only_in_the_database,
             deleting_an_account_deletes_its_sessions_challenges_and_shares,
+            verifications_are_append_only_in_the_database,
+            verifications_reference_existing_rows_in_the_database,
         }
     };
 }
@@ -2456,6 +2470,919 @@ pub async fn deleting_an_account_deletes_its_sessions_challenges_and_shares<B: B
             .is_some(),
         "the licence stays"
     );
+}
+
+// The operator console.
+
+const CONSOLE_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$Y29uc29sZXNhbHQ$Y29uc29sZWhhc2g";
+
+fn console_user(
+    username: &str,
+    role: ConsoleRole,
+    authority_id: Option<AuthorityId>,
+    organisation_id: Option<i64>,
+) -> NewConsoleUser {
+    NewConsoleUser {
+        username: username.to_owned(),
+        password_hash: CONSOLE_HASH.to_owned(),
+        role,
+        authority_id,
+        organisation_id,
+        created_at: at(1),
+    }
+}
+
+fn new_organisation(name: &str) -> NewOrganisation {
+    NewOrganisation {
+        name: name.to_owned(),
+        kind: "car_rental".to_owned(),
+        purposes: vec!["car_rental".to_owned(), "identity".to_owned()],
+        created_at: at(2),
+    }
+}
+
+fn new_api_key(organisation_id: i64, byte: u8) -> NewApiKey {
+    NewApiKey {
+        organisation_id,
+        key_hash: sha(byte),
+        prefix: format!("edl_{byte:02x}"),
+        label: format!("key {byte}"),
+        created_at: at(3),
+    }
+}
+
+fn new_console_session(token: u8, user_id: i64, expires_at: OffsetDateTime) -> NewConsoleSession {
+    NewConsoleSession {
+        token_hash: sha(token),
+        user_id,
+        csrf_token: format!("console-csrf-{token:0>16}"),
+        created_at: at(0),
+        expires_at,
+    }
+}
+
+/// A verification by `organisation_id` at `when`, of `licence` if given (with its region).
+fn verification(
+    organisation_id: i64,
+    when: OffsetDateTime,
+    licence: Option<&Licence>,
+    result: &str,
+) -> NewVerification {
+    NewVerification {
+        at: when,
+        organisation_id,
+        api_key_id: None,
+        user_id: None,
+        purpose: "car_rental".to_owned(),
+        channel: "api".to_owned(),
+        result: result.to_owned(),
+        file_number: licence.map(|l| l.file_number().clone()),
+        region: licence.map(|l| l.authority().region),
+    }
+}
+
+#[track_caller]
+fn assert_conflict<T: std::fmt::Debug>(res: Result<T, StoreError>, expected: &'static str) {
+    match res {
+        Err(StoreError::Conflict { constraint }) if constraint == expected => {}
+        other => panic!("expected Conflict {{ constraint: {expected:?} }}, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(res: Result<T, StoreError>, expected: &'static str) {
+    match res {
+        Err(StoreError::NotFound { what }) if what == expected => {}
+        other => panic!("expected NotFound {{ what: {expected:?} }}, got {other:?}"),
+    }
+}
+
+/// Console users of each role are created with their scope and found by id and by name, listed by id; their
+/// `Debug` hides the password hash.
+pub async fn console_users_are_created_and_found<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    let platform = console_user("admin", ConsoleRole::Platform, None, None);
+    let operator = console_user("天津-operator", ConsoleRole::Operator, Some(tj), None);
+    let auditor = console_user("tj-auditor", ConsoleRole::Auditor, Some(tj), None);
+    let verifier = console_user("rental-desk", ConsoleRole::Verifier, None, Some(org.id));
+
+    let mut created = Vec::new();
+    for user in [&platform, &operator, &auditor, &verifier] {
+        let stored = store.create_console_user(user).await.expect("create");
+        assert_eq!(&stored.user, user);
+        assert_eq!(stored.disabled_at, None);
+        created.push(stored);
+    }
+
+    assert!(created.windows(2).all(|w| w[0].id < w[1].id), "{created:?}");
+    assert_eq!(store.console_users().await.expect("list"), created);
+    assert_eq!(
+        store.console_user(created[1].id).await.expect("by id"),
+        Some(created[1].clone())
+    );
+    assert_eq!(
+        store
+            .console_user_by_name("rental-desk")
+            .await
+            .expect("by name"),
+        Some(created[3].clone())
+    );
+    assert_eq!(
+        store.console_user_by_name("Admin").await.expect("by name"),
+        None,
+        "names are case-sensitive"
+    );
+    assert_eq!(
+        store.console_user(created[3].id + 100).await.expect("none"),
+        None
+    );
+    let debug = format!("{:?}", created[0]);
+    assert!(!debug.contains("argon2"), "{debug}");
+    assert_eq!(ConsoleRole::parse("auditor"), Some(ConsoleRole::Auditor));
+    assert!(
+        ConsoleRole::ALL
+            .iter()
+            .all(|role| ConsoleRole::parse(role.as_str()) == Some(*role))
+    );
+}
+
+/// A taken name, a role with the wrong scope, an unknown authority or organisation and a name of the wrong length
+/// are refused, and nothing is written.
+pub async fn create_console_user_refuses_taken_names_bad_scopes_and_unknown_ids<S: Store>(
+    store: &S,
+) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let org = store
+        .create_organisation(&new_organisation("某某保险股份有限公司"))
+        .await
+        .expect("organisation");
+    let first = store
+        .create_console_user(&console_user("admin", ConsoleRole::Platform, None, None))
+        .await
+        .expect("first");
+
+    assert_conflict(
+        store
+            .create_console_user(&console_user(
+                "admin",
+                ConsoleRole::Operator,
+                Some(tj),
+                None,
+            ))
+            .await,
+        "console_username",
+    );
+    for (role, authority, organisation) in [
+        (ConsoleRole::Platform, Some(tj), None),
+        (ConsoleRole::Platform, None, Some(org.id)),
+        (ConsoleRole::Operator, None, None),
+        (ConsoleRole::Operator, Some(tj), Some(org.id)),
+        (ConsoleRole::Auditor, None, Some(org.id)),
+        (ConsoleRole::Verifier, None, None),
+        (ConsoleRole::Verifier, Some(tj), Some(org.id)),
+        (ConsoleRole::Verifier, Some(tj), None),
+    ] {
+        assert_conflict(
+            store
+                .create_console_user(&console_user("someone", role, authority, organisation))
+                .await,
+            "console_role_scope",
+        );
+    }
+    assert_not_found(
+        store
+            .create_console_user(&console_user(
+                "ghost-operator",
+                ConsoleRole::Operator,
+                Some(AuthorityId(tj.0 + 100)),
+                None,
+            ))
+            .await,
+        "authority",
+    );
+    assert_not_found(
+        store
+            .create_console_user(&console_user(
+                "ghost-verifier",
+                ConsoleRole::Verifier,
+                None,
+                Some(org.id + 100),
+            ))
+            .await,
+        "organisation",
+    );
+    for name in [String::new(), "管".repeat(65)] {
+        assert_conflict(
+            store
+                .create_console_user(&console_user(&name, ConsoleRole::Platform, None, None))
+                .await,
+            "console_username_length",
+        );
+    }
+    let mut bad_hash = console_user("plain", ConsoleRole::Platform, None, None);
+    bad_hash.password_hash = "hunter2".to_owned();
+    let err = store
+        .create_console_user(&bad_hash)
+        .await
+        .expect_err("not an Argon2id hash");
+    assert!(!format!("{err} {err:?}").contains("hunter2"), "{err:?}");
+
+    assert_eq!(store.console_users().await.expect("list"), [first]);
+    let longest = "管".repeat(64);
+    store
+        .create_console_user(&console_user(&longest, ConsoleRole::Platform, None, None))
+        .await
+        .expect("64 characters are allowed");
+}
+
+/// A console session is found until it expires (`expires_at <= now`), ends on logout (idempotently) and needs a
+/// known user and a fresh token hash.
+pub async fn console_sessions_expire_and_end_on_logout<S: Store>(store: &S) {
+    let user = store
+        .create_console_user(&console_user("admin", ConsoleRole::Platform, None, None))
+        .await
+        .expect("user");
+    let expires = at(30) + time::Duration::nanoseconds(500_000_000);
+    let session = new_console_session(1, user.id, expires);
+    store
+        .create_console_session(&session)
+        .await
+        .expect("session");
+    store
+        .create_console_session(&new_console_session(2, user.id, at(60)))
+        .await
+        .expect("second session");
+
+    let found = store
+        .console_session(&sha(1), at(30))
+        .await
+        .expect("live")
+        .expect("found before expiry");
+    assert_eq!(found.user_id, user.id);
+    assert_eq!(found.csrf_token, session.csrf_token);
+    assert_eq!((found.created_at, found.expires_at), (at(0), expires));
+    assert!(!format!("{found:?} {session:?}").contains("console-csrf"));
+    assert_eq!(
+        store
+            .console_session(&sha(1), expires)
+            .await
+            .expect("expired"),
+        None
+    );
+    assert_eq!(
+        store
+            .console_session(&sha(9), at(0))
+            .await
+            .expect("unknown"),
+        None
+    );
+
+    store.delete_console_session(&sha(1)).await.expect("logout");
+    store
+        .delete_console_session(&sha(1))
+        .await
+        .expect("logout again");
+    assert_eq!(
+        store.console_session(&sha(1), at(0)).await.expect("gone"),
+        None
+    );
+    assert!(
+        store
+            .console_session(&sha(2), at(0))
+            .await
+            .expect("other")
+            .is_some(),
+        "another session stays"
+    );
+
+    assert_not_found(
+        store
+            .create_console_session(&new_console_session(3, user.id + 100, at(60)))
+            .await,
+        "console_user",
+    );
+    assert_conflict(
+        store
+            .create_console_session(&new_console_session(2, user.id, at(90)))
+            .await,
+        "console_session_token",
+    );
+}
+
+/// Organisations are listed by id, found by id with their purposes, and their names are unique.
+pub async fn organisations_have_unique_names<S: Store>(store: &S) {
+    let a = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("a");
+    let mut no_purposes = new_organisation("某某保险股份有限公司");
+    no_purposes.purposes = Vec::new();
+    no_purposes.kind = "insurer".to_owned();
+    let b = store.create_organisation(&no_purposes).await.expect("b");
+
+    assert!(a.id < b.id);
+    assert_eq!(a.organisation, new_organisation("某某汽车租赁有限公司"));
+    assert_eq!(
+        store.organisations().await.expect("list"),
+        [a.clone(), b.clone()]
+    );
+    assert_eq!(store.organisation(b.id).await.expect("b"), Some(b.clone()));
+    assert_eq!(store.organisation(b.id + 100).await.expect("none"), None);
+
+    assert_conflict(
+        store
+            .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+            .await,
+        "organisation_name",
+    );
+    let mut spaced = new_organisation("另一家公司");
+    spaced.purposes = vec!["car rental".to_owned()];
+    assert_conflict(
+        store.create_organisation(&spaced).await,
+        "organisation_purposes",
+    );
+    assert_eq!(store.organisations().await.expect("list"), [a, b]);
+}
+
+/// API keys are found by hash (revoked ones too), listed per organisation, revoked once, and never across
+/// organisations.
+pub async fn api_keys_are_revoked_once_within_their_organisation<S: Store>(store: &S) {
+    let a = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("a");
+    let b = store
+        .create_organisation(&new_organisation("某某保险股份有限公司"))
+        .await
+        .expect("b");
+    let a1 = store
+        .create_api_key(&new_api_key(a.id, 1))
+        .await
+        .expect("a1");
+    let b1 = store
+        .create_api_key(&new_api_key(b.id, 2))
+        .await
+        .expect("b1");
+    let a2 = store
+        .create_api_key(&new_api_key(a.id, 3))
+        .await
+        .expect("a2");
+
+    assert_eq!(a1.key, new_api_key(a.id, 1));
+    assert_eq!(a1.revoked_at, None);
+    assert!(!format!("{a1:?}").contains("[1, 1"), "{a1:?}");
+    assert_eq!(
+        store.api_key_by_hash(&sha(2)).await.expect("by hash"),
+        Some(b1.clone())
+    );
+    assert_eq!(store.api_key_by_hash(&sha(9)).await.expect("none"), None);
+    assert_eq!(
+        store.api_keys(a.id).await.expect("a's"),
+        [a1.clone(), a2.clone()]
+    );
+    assert_not_found(
+        store.create_api_key(&new_api_key(b.id + 100, 4)).await,
+        "organisation",
+    );
+    assert_conflict(store.create_api_key(&new_api_key(b.id, 1)).await, "api_key");
+
+    assert!(
+        !store
+            .revoke_api_key(a1.id, b.id, at(10))
+            .await
+            .expect("another organisation's key"),
+    );
+    assert_eq!(
+        store.api_key_by_hash(&sha(1)).await.expect("untouched"),
+        Some(a1.clone())
+    );
+    assert!(
+        store
+            .revoke_api_key(a1.id, a.id, at(10))
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !store
+            .revoke_api_key(a1.id, a.id, at(20))
+            .await
+            .expect("again"),
+    );
+    assert!(
+        !store
+            .revoke_api_key(a2.id + 100, a.id, at(20))
+            .await
+            .expect("unknown"),
+    );
+    let revoked = store
+        .api_key_by_hash(&sha(1))
+        .await
+        .expect("revoked")
+        .expect("still found");
+    assert_eq!(revoked.revoked_at, Some(at(10)), "the first time is kept");
+    assert_eq!(revoked.key, a1.key);
+    let listed = store.api_keys(a.id).await.expect("a's");
+    assert_eq!(listed[0].revoked_at, Some(at(10)));
+    assert_eq!(listed[1], a2);
+    assert_eq!(store.api_keys(b.id).await.expect("b's"), [b1]);
+}
+
+/// A batch of verifications is audited, each named licence gets a check event under the organisation's name, and
+/// the daily rollup counts them by day in UTC+08:00, region and purpose.
+pub async fn record_verifications_writes_audit_check_events_and_rollups<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let cd = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &chengdu());
+    store.insert_licence(&a, tj).await.expect("insert");
+    store.insert_licence(&b, cd).await.expect("insert");
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    let key = store
+        .create_api_key(&new_api_key(org.id, 1))
+        .await
+        .expect("key");
+    let desk = store
+        .create_console_user(&console_user(
+            "desk",
+            ConsoleRole::Verifier,
+            None,
+            Some(org.id),
+        ))
+        .await
+        .expect("user");
+    // 15:59:59Z is 23:59:59 on 2025-03-01 in Beijing; 17:00:00Z is 01:00 on 2025-03-02.
+    let evening = datetime!(2025-03-01 15:59:59 UTC);
+    let after_midnight = datetime!(2025-03-01 17:00:00 UTC);
+    let mut by_key = verification(org.id, evening, Some(&a), "valid");
+    by_key.api_key_id = Some(key.id);
+    let mut scanned = verification(org.id, after_midnight, Some(&a), "not_valid");
+    scanned.channel = "scanner".to_owned();
+    scanned.user_id = Some(desk.id);
+    let mut identity = verification(org.id, after_midnight, Some(&b), "valid");
+    identity.purpose = "identity".to_owned();
+    let unnamed = verification(org.id, evening, None, "not_valid");
+    let batch = [
+        by_key.clone(),
+        scanned.clone(),
+        identity.clone(),
+        unnamed.clone(),
+    ];
+
+    store.record_verifications(&batch).await.expect("record");
+    store.record_verifications(&[]).await.expect("empty batch");
+
+    let audit = store.verifications(org.id, 10).await.expect("audit");
+    let recorded: Vec<NewVerification> = audit.iter().map(|v| v.verification.clone()).collect();
+    assert_eq!(recorded, [identity, scanned, unnamed, by_key]);
+    let events = store
+        .check_events(a.file_number(), 10)
+        .await
+        .expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.event.clone()).collect::<Vec<_>>(),
+        [
+            NewCheckEvent {
+                file_number: a.file_number().clone(),
+                at: after_midnight,
+                verifier: "某某汽车租赁有限公司".to_owned(),
+                purpose: "car_rental".to_owned(),
+                channel: "scanner".to_owned(),
+                result: "not_valid".to_owned(),
+            },
+            NewCheckEvent {
+                file_number: a.file_number().clone(),
+                at: evening,
+                verifier: "某某汽车租赁有限公司".to_owned(),
+                purpose: "car_rental".to_owned(),
+                channel: "api".to_owned(),
+                result: "valid".to_owned(),
+            },
+        ]
+    );
+    assert_eq!(
+        store
+            .check_events(b.file_number(), 10)
+            .await
+            .expect("b's")
+            .len(),
+        1
+    );
+
+    let day = |region: Option<RegionCode>, purpose: &str, d: time::Date, valid, not_valid| {
+        DailyVerifications {
+            day: d,
+            region,
+            purpose: purpose.to_owned(),
+            valid,
+            not_valid,
+        }
+    };
+    let (first, second) = (date!(2025 - 03 - 01), date!(2025 - 03 - 02));
+    let national = store
+        .daily_verifications(None, first, second)
+        .await
+        .expect("national");
+    assert_eq!(
+        national,
+        [
+            day(None, "car_rental", first, 0, 1),
+            day(Some(tianjin().region), "car_rental", first, 1, 0),
+            day(Some(tianjin().region), "car_rental", second, 0, 1),
+            day(Some(chengdu().region), "identity", second, 1, 0),
+        ]
+    );
+    assert_eq!(
+        store
+            .daily_verifications(Some(chengdu().region), first, second)
+            .await
+            .expect("chengdu"),
+        [day(Some(chengdu().region), "identity", second, 1, 0)]
+    );
+    assert_eq!(
+        store
+            .daily_verifications(None, second, second)
+            .await
+            .expect("one day")
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .daily_verifications(
+                Some(tianjin().region),
+                date!(2025 - 03 - 03),
+                date!(2025 - 03 - 31)
+            )
+            .await
+            .expect("later")
+            .is_empty()
+    );
+
+    // A second batch adds to the same rollup rows.
+    store
+        .record_verifications(&[verification(org.id, evening, Some(&a), "valid")])
+        .await
+        .expect("second batch");
+    assert_eq!(
+        store
+            .daily_verifications(Some(tianjin().region), first, first)
+            .await
+            .expect("tianjin"),
+        [day(Some(tianjin().region), "car_rental", first, 2, 0)]
+    );
+}
+
+/// A batch naming an unknown licence or organisation is refused whole: no audit row, check event or count.
+pub async fn record_verifications_refuses_unknown_licences_and_writes_nothing<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    let ghost = licence(9, 9, &tianjin());
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    store
+        .record_verifications(&[verification(org.id, at(1), Some(&a), "valid")])
+        .await
+        .expect("first batch");
+    let days = (date!(2025 - 03 - 01), date!(2025 - 03 - 01));
+    let rollup_before = store
+        .daily_verifications(None, days.0, days.1)
+        .await
+        .expect("rollup");
+
+    let err = store
+        .record_verifications(&[
+            verification(org.id, at(2), Some(&a), "valid"),
+            verification(org.id, at(3), None, "valid"),
+            verification(org.id, at(4), Some(&ghost), "not_valid"),
+        ])
+        .await
+        .expect_err("unknown licence");
+    assert!(
+        matches!(err, StoreError::NotFound { what: "licence" }),
+        "{err:?}"
+    );
+    assert_no_personal_data(&err, &ghost);
+    assert_not_found(
+        store
+            .record_verifications(&[
+                verification(org.id, at(5), Some(&a), "valid"),
+                verification(org.id + 100, at(6), Some(&a), "valid"),
+            ])
+            .await,
+        "organisation",
+    );
+
+    assert_eq!(
+        store.verifications(org.id, 10).await.expect("audit").len(),
+        1
+    );
+    assert_eq!(
+        store
+            .check_events(a.file_number(), 10)
+            .await
+            .expect("events")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .daily_verifications(None, days.0, days.1)
+            .await
+            .expect("rollup"),
+        rollup_before
+    );
+}
+
+/// An organisation's verifications are listed newest first (ties by id, newest first), limited, and never
+/// another organisation's.
+pub async fn verifications_are_listed_newest_first_and_limited<S: Store>(store: &S) {
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    let other = store
+        .create_organisation(&new_organisation("某某保险股份有限公司"))
+        .await
+        .expect("other");
+    store
+        .record_verifications(&[
+            verification(org.id, at(20), None, "valid"),
+            verification(org.id, at(10), None, "valid"),
+            verification(other.id, at(50), None, "valid"),
+        ])
+        .await
+        .expect("first batch");
+    let mut tie = verification(org.id, at(20), None, "not_valid");
+    tie.purpose = "identity".to_owned();
+    store
+        .record_verifications(&[verification(org.id, at(5), None, "valid"), tie.clone()])
+        .await
+        .expect("second batch");
+
+    let listed = store.verifications(org.id, 10).await.expect("list");
+    assert_eq!(
+        listed.iter().map(|v| v.verification.at).collect::<Vec<_>>(),
+        [at(20), at(20), at(10), at(5)]
+    );
+    assert_eq!(
+        listed[0].verification, tie,
+        "the later of two at the same instant first"
+    );
+    assert!(listed[0].id > listed[1].id);
+    assert_eq!(
+        store.verifications(org.id, 2).await.expect("limited"),
+        listed[..2]
+    );
+    assert_eq!(
+        store
+            .verifications(other.id, 10)
+            .await
+            .expect("other")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .verifications(other.id + 100, 10)
+            .await
+            .expect("unknown")
+            .is_empty()
+    );
+}
+
+/// Every credential counts as a claim on its day (UTC+08:00) in its licence's region, a licence's first as a first
+/// claim, and `region_counts` reports how many licences of each region were ever claimed.
+pub async fn insert_credential_feeds_daily_claims_and_claimed<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let cd = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    let b = licence(2, 2, &tianjin());
+    let c = licence(3, 3, &chengdu());
+    let d = licence(4, 4, &chengdu());
+    for (l, authority) in [(&a, tj), (&b, tj), (&c, cd), (&d, cd)] {
+        store.insert_licence(l, authority).await.expect("insert");
+    }
+    let mut late = new_credential(&c, "key-c", 0);
+    late.issued_at = datetime!(2025-03-01 17:00:00 UTC);
+    for credential in [
+        new_credential(&a, "key-a1", 1),
+        new_credential(&a, "key-a2", 2),
+        late,
+    ] {
+        store
+            .insert_credential(&credential)
+            .await
+            .expect("credential");
+    }
+
+    let (first, second) = (date!(2025 - 03 - 01), date!(2025 - 03 - 02));
+    let claims = |day, code: u32, claims, first_claims| DailyClaims {
+        day,
+        region: region(code),
+        claims,
+        first_claims,
+    };
+    assert_eq!(
+        store
+            .daily_claims(None, first, second)
+            .await
+            .expect("national"),
+        [
+            claims(first, TIANJIN_CITY, 2, 1),
+            claims(second, CHENGDU_CITY, 1, 1)
+        ]
+    );
+    assert_eq!(
+        store
+            .daily_claims(Some(tianjin().region), first, second)
+            .await
+            .expect("tianjin"),
+        [claims(first, TIANJIN_CITY, 2, 1)]
+    );
+    assert!(
+        store
+            .daily_claims(Some(chengdu().region), first, first)
+            .await
+            .expect("chengdu on the first")
+            .is_empty()
+    );
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (c.region.as_u32(), c.licences, c.claimed))
+            .collect::<Vec<_>>(),
+        [(TIANJIN_CITY, 2, 1), (CHENGDU_CITY, 2, 1)]
+    );
+
+    store
+        .insert_credential(&new_credential(&b, "key-b", 3))
+        .await
+        .expect("b's first");
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(
+        (counts[0].region.as_u32(), counts[0].claimed),
+        (TIANJIN_CITY, 2)
+    );
+    assert_eq!(
+        store
+            .daily_claims(Some(tianjin().region), first, first)
+            .await
+            .expect("tianjin"),
+        [claims(first, TIANJIN_CITY, 3, 2)]
+    );
+}
+
+/// A region whose licences were never claimed reports 0 claimed; concurrent first credentials of one licence
+/// count one first claim.
+pub async fn concurrent_first_credentials_count_one_first_claim<S: Store>(store: &S) {
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let cd = store.ensure_authority(&chengdu()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    store
+        .insert_licence(&licence(2, 2, &chengdu()), cd)
+        .await
+        .expect("insert");
+    let tasks: Vec<_> = (0..8u8)
+        .map(|i| {
+            let store = store.clone();
+            let credential = new_credential(&a, &format!("k{i}"), i);
+            tokio::spawn(async move {
+                // SQLite reports a busy database under write contention; a caller retries.
+                for _ in 0..50 {
+                    match store.insert_credential(&credential).await {
+                        Ok(_) => return,
+                        Err(StoreError::Unavailable(_)) => {
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                        Err(other) => panic!("insert credential: {other:?}"),
+                    }
+                }
+                panic!("insert credential kept failing")
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("task");
+    }
+
+    let day = date!(2025 - 03 - 01);
+    assert_eq!(
+        store.daily_claims(None, day, day).await.expect("claims"),
+        [DailyClaims {
+            day,
+            region: tianjin().region,
+            claims: 8,
+            first_claims: 1,
+        }]
+    );
+    let counts = store.region_counts().await.expect("counts");
+    assert_eq!(
+        counts
+            .iter()
+            .map(|c| (c.region.as_u32(), c.claimed))
+            .collect::<Vec<_>>(),
+        [(TIANJIN_CITY, 1), (CHENGDU_CITY, 0)]
+    );
+}
+
+/// The database itself refuses to update or delete audited verifications, whatever the caller.
+pub async fn verifications_are_append_only_in_the_database<B: Backend>(backend: &B) {
+    let store = backend.store();
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    store
+        .record_verifications(&[
+            verification(org.id, at(1), None, "valid"),
+            verification(org.id, at(2), None, "not_valid"),
+        ])
+        .await
+        .expect("record");
+    let before = store.verifications(org.id, 10).await.expect("audit");
+
+    let update = backend
+        .execute_raw("UPDATE verifications SET result = 'valid'")
+        .await;
+    let delete = backend.execute_raw("DELETE FROM verifications").await;
+
+    assert!(update.is_err(), "UPDATE was allowed: {update:?}");
+    assert!(delete.is_err(), "DELETE was allowed: {delete:?}");
+    assert_eq!(
+        store.verifications(org.id, 10).await.expect("audit"),
+        before
+    );
+}
+
+/// The database itself refuses an audited verification that names an unknown organisation, API key, console user
+/// or licence, and refuses to delete an organisation, API key or console user that the audit names.
+pub async fn verifications_reference_existing_rows_in_the_database<B: Backend>(backend: &B) {
+    let store = backend.store();
+    let tj = store.ensure_authority(&tianjin()).await.expect("ensure");
+    let a = licence(1, 1, &tianjin());
+    store.insert_licence(&a, tj).await.expect("insert");
+    let org = store
+        .create_organisation(&new_organisation("某某汽车租赁有限公司"))
+        .await
+        .expect("organisation");
+    let key = store
+        .create_api_key(&new_api_key(org.id, 1))
+        .await
+        .expect("key");
+    let desk = store
+        .create_console_user(&console_user(
+            "desk",
+            ConsoleRole::Verifier,
+            None,
+            Some(org.id),
+        ))
+        .await
+        .expect("user");
+    let mut by_key = verification(org.id, at(1), Some(&a), "valid");
+    by_key.api_key_id = Some(key.id);
+    let mut scanned = verification(org.id, at(2), None, "valid");
+    scanned.channel = "scanner".to_owned();
+    scanned.user_id = Some(desk.id);
+    store
+        .record_verifications(&[by_key, scanned])
+        .await
+        .expect("record");
+
+    for sql in [
+        "INSERT INTO verifications (at, organisation_id, purpose, channel, result) \
+         VALUES ('2025-03-01T08:00:00.000000000Z', 999999, 'car_rental', 'api', 'valid')",
+        "INSERT INTO verifications (at, organisation_id, api_key_id, purpose, channel, result) \
+         SELECT '2025-03-01T08:00:00.000000000Z', id, 999999, 'car_rental', 'api', 'valid' FROM organisations",
+        "INSERT INTO verifications (at, organisation_id, user_id, purpose, channel, result) \
+         SELECT '2025-03-01T08:00:00.000000000Z', id, 999999, 'car_rental', 'scanner', 'valid' FROM organisations",
+        "INSERT INTO verifications (at, organisation_id, purpose, channel, result, file_number) \
+         SELECT '2025-03-01T08:00:00.000000000Z', id, 'car_rental', 'api', 'valid', '120199999999' FROM organisations",
+        "DELETE FROM console_users",
+        "DELETE FROM api_keys",
+        "DELETE FROM organisations",
+    ] {
+        let res = backend.execute_raw(sql).await;
+        assert!(res.is_err(), "allowed: {sql}: {res:?}");
+    }
+    assert_eq!(
+        store.verifications(org.id, 10).await.expect("audit").len(),
+        2
+    );
+    assert_eq!(store.console_users().await.expect("users").len(), 1);
+    assert_eq!(store.api_keys(org.id).await.expect("keys").len(), 1);
+    assert_eq!(store.organisations().await.expect("organisations").len(), 1);
 }
 
 #[cfg(test)]

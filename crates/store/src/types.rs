@@ -793,4 +793,61 @@ mod tests {
             assert!(!debug.contains("171"), "{debug}");
         }
     }
+
+    #[test]
+    fn debug_of_console_values_hides_password_hashes_keys_and_tokens() {
+        let user = NewConsoleUser {
+            username: "admin".to_owned(),
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+            role: ConsoleRole::Platform,
+            authority_id: None,
+            organisation_id: None,
+            created_at: datetime!(2025-03-01 08:00:00 UTC),
+        };
+        let stored = ConsoleUser {
+            id: 1,
+            user: user.clone(),
+            disabled_at: None,
+        };
+        let session = NewConsoleSession {
+            token_hash: [0xab; 32],
+            user_id: 1,
+            csrf_token: "csrf-secret-0123456789".to_owned(),
+            created_at: datetime!(2025-03-01 08:00:00 UTC),
+            expires_at: datetime!(2025-03-01 09:00:00 UTC),
+        };
+        let live = ConsoleSession {
+            user_id: 1,
+            csrf_token: session.csrf_token.clone(),
+            created_at: session.created_at,
+            expires_at: session.expires_at,
+        };
+        let key = NewApiKey {
+            organisation_id: 1,
+            key_hash: [0xcd; 32],
+            prefix: "edl_cd".to_owned(),
+            label: "front desk".to_owned(),
+            created_at: datetime!(2025-03-01 08:00:00 UTC),
+        };
+        let api_key = ApiKey {
+            id: 1,
+            key: key.clone(),
+            revoked_at: None,
+        };
+
+        for debug in [
+            format!("{user:?}"),
+            format!("{stored:?}"),
+            format!("{session:?}"),
+            format!("{live:?}"),
+            format!("{key:?}"),
+            format!("{api_key:?}"),
+        ] {
+            assert!(!debug.contains("argon2"), "{debug}");
+            assert!(!debug.contains("csrf-secret"), "{debug}");
+            assert!(!debug.contains("171"), "{debug}");
+            assert!(!debug.contains("205"), "{debug}");
+        }
+        assert!(format!("{api_key:?}").contains("edl_cd"));
+    }
 }
