@@ -230,6 +230,14 @@ impl Store for AnyStore {
         dispatch!(self, s => s.withdraw_credential(id, at).await)
     }
 
+    async fn credential_licence(
+        &self,
+        region: RegionCode,
+        status_index: u64,
+    ) -> Result<Option<FileNumber>, StoreError> {
+        dispatch!(self, s => s.credential_licence(region, status_index).await)
+    }
+
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
         dispatch!(self, s => s.status_list_len(region).await)
     }

@@ -260,17 +260,19 @@ impl VerificationService {
             allowed_purposes: Some(&allowed),
         });
         let reference = pending.status_reference();
-        let status = match reference.and_then(|r| Some((RegionCode::from_u32(r.region)?, r.index)))
-        {
+        let place = reference.and_then(|r| Some((RegionCode::from_u32(r.region)?, r.index)));
+        let status = match place {
             Some((region, index)) => registry_status(store, region, index).await?,
             None => None,
         };
         let mut report = pending.finish(StatusSource::Registry { status, as_of: at });
         let region = report.signer_region.and_then(RegionCode::from_u32);
-        // Whose licence: from the signed claims, before they are limited to the purpose.
-        let file_number = match region {
-            Some(region) => qr_licence(store, &report, region).await?,
-            None => None,
+        // Whose licence: the registry's record of the credential (its place in the status list,
+        // given only once the issuer signature verified), else the signed claims.
+        let file_number = match (place, region) {
+            (Some((list_region, index)), _) => store.credential_licence(list_region, index).await?,
+            (None, Some(region)) => qr_licence(store, &report, region).await?,
+            (None, None) => None,
         };
         // Only what the verifier's purpose discloses (a code for a wider purpose shows no more).
         report
@@ -320,21 +322,26 @@ impl VerificationService {
         let mut report = pending.finish(MdocStatusSource::Registry { status, as_of: at });
         let signed = report.outcome("issuer_signature") == Some(&Outcome::Passed);
         let region = located.map(|(region, _)| region);
-        let file_number = match (signed, region) {
-            (true, Some(region)) => {
-                let text = |ns: &str, id: &str| {
-                    report
-                        .value(ns, id)
-                        .and_then(|v| v.as_text())
-                        .map(str::to_owned)
-                };
-                licence_of(
-                    store,
-                    text(edl_mdoc::CN_NAMESPACE, "file_number").as_deref(),
-                    text(edl_mdoc::ISO_NAMESPACE, "document_number").as_deref(),
-                    region,
-                )
-                .await?
+        let file_number = match (signed, located) {
+            (true, Some((list_region, index))) => {
+                match store.credential_licence(list_region, index).await? {
+                    Some(n) => Some(n),
+                    None => {
+                        let text = |ns: &str, id: &str| {
+                            report
+                                .value(ns, id)
+                                .and_then(|v| v.as_text())
+                                .map(str::to_owned)
+                        };
+                        licence_of(
+                            store,
+                            text(edl_mdoc::CN_NAMESPACE, "file_number").as_deref(),
+                            text(edl_mdoc::ISO_NAMESPACE, "document_number").as_deref(),
+                            list_region,
+                        )
+                        .await?
+                    }
+                }
             }
             _ => None,
         };

@@ -53,6 +53,7 @@ impl AppState {
     ) -> AppState {
         let issuer = issuer.map(Arc::new);
         let verify = Arc::new(VerifyState::new(
+            store.clone(),
             pki_of(issuer.as_deref()),
             ApiLimits::default(),
         ));
@@ -72,7 +73,11 @@ impl AppState {
     /// The same state with these verification API limits (per-key rate, burst, signature
     /// cache). Call before the application is built.
     pub fn with_api_limits(mut self, limits: ApiLimits) -> AppState {
-        self.verify = Arc::new(VerifyState::new(pki_of(self.issuer.as_deref()), limits));
+        self.verify = Arc::new(VerifyState::new(
+            self.store.clone(),
+            pki_of(self.issuer.as_deref()),
+            limits,
+        ));
         self
     }
 }
@@ -120,7 +125,7 @@ impl Application {
     /// Binds `listen` (port 0 picks a free port), starts the audit writer and builds the routes.
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
-        state.verify.audit.start(state.store.clone()).await;
+        state.verify.audit.start();
         if state.issuer.is_some() {
             // Sign the published files now rather than on the first request: a scanner opening
             // right after start-up gets its offline material without waiting for every region's

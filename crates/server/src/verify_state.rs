@@ -264,8 +264,8 @@ enum AuditMessage {
 /// second and a few milliseconds per commit, that is a few hundred transactions a second.
 pub(crate) struct AuditWriter {
     queue: mpsc::Sender<AuditMessage>,
-    pending: Mutex<Option<mpsc::Receiver<AuditMessage>>>,
-    task: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    pending: Mutex<Option<(AnyStore, mpsc::Receiver<AuditMessage>)>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// The audit could not be written: the call is answered 503, never without its row.
@@ -273,26 +273,30 @@ pub(crate) struct AuditWriter {
 pub(crate) struct AuditFailed;
 
 impl AuditWriter {
-    pub(crate) fn new() -> AuditWriter {
+    pub(crate) fn new(store: AnyStore) -> AuditWriter {
         let (queue, pending) = mpsc::channel(AUDIT_QUEUE);
         AuditWriter {
             queue,
-            pending: Mutex::new(Some(pending)),
-            task: tokio::sync::Mutex::new(None),
+            pending: Mutex::new(Some((store, pending))),
+            task: Mutex::new(None),
         }
     }
 
-    /// Starts the writing task (once; later calls do nothing).
-    pub(crate) async fn start(&self, store: AnyStore) {
-        let Some(receiver) = self.pending.lock().ok().and_then(|mut p| p.take()) else {
+    /// Starts the writing task on the current runtime (once; later calls do nothing).
+    /// `Application::build` starts it; a router used without it starts it on the first row.
+    pub(crate) fn start(&self) {
+        let Some((store, receiver)) = self.pending.lock().ok().and_then(|mut p| p.take()) else {
             return;
         };
         let handle = tokio::spawn(write_batches(store, receiver));
-        *self.task.lock().await = Some(handle);
+        if let Ok(mut task) = self.task.lock() {
+            *task = Some(handle);
+        }
     }
 
     /// Queues `row` and waits until it is committed. A full queue makes the caller wait.
     pub(crate) async fn record(&self, row: NewVerification) -> Result<(), AuditFailed> {
+        self.start();
         let (done, committed) = oneshot::channel();
         self.queue
             .send(AuditMessage::Row(Box::new(row), done))
@@ -306,13 +310,14 @@ impl AuditWriter {
 
     /// Writes what is queued and stops the task (graceful shutdown).
     pub(crate) async fn close(&self) {
+        let Some(task) = self.task.lock().ok().and_then(|mut t| t.take()) else {
+            return;
+        };
         let (done, closed) = oneshot::channel();
         if self.queue.send(AuditMessage::Close(done)).await.is_ok() {
             let _ = closed.await;
         }
-        if let Some(task) = self.task.lock().await.take() {
-            let _ = task.await;
-        }
+        let _ = task.await;
     }
 }
 
@@ -394,13 +399,17 @@ pub(crate) struct VerifyState {
 }
 
 impl VerifyState {
-    pub(crate) fn new(pki: Option<(PkiDir, String)>, limits: ApiLimits) -> VerifyState {
+    pub(crate) fn new(
+        store: AnyStore,
+        pki: Option<(PkiDir, String)>,
+        limits: ApiLimits,
+    ) -> VerifyState {
         VerifyState {
             verifiers: Verifiers::new(pki, limits.signature_cache),
             keys: KeyCache::default(),
             limiter: RateLimiter::new(limits.rate, limits.burst),
             portraits: PortraitHandles::default(),
-            audit: AuditWriter::new(),
+            audit: AuditWriter::new(store),
         }
     }
 }

@@ -525,6 +525,30 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn credential_licence(
+        &self,
+        region: RegionCode,
+        status_index: u64,
+    ) -> Result<Option<FileNumber>, StoreError> {
+        let Ok(index) = i64::try_from(status_index) else {
+            return Ok(None);
+        };
+        let row = sqlx::query(
+            "SELECT file_number FROM credentials WHERE region = ? AND status_index = ?",
+        )
+        .bind(region_to_column(region))
+        .bind(index)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(map_err)?;
+        match row {
+            None => Ok(None),
+            Some(row) => FileNumber::parse(&get::<String>(&row, 0, "credentials.file_number")?)
+                .map(Some)
+                .map_err(|e| StoreError::corrupt("credentials.file_number", e)),
+        }
+    }
+
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
         let row = sqlx::query("SELECT next_index FROM status_list_counters WHERE region = ?")
             .bind(region_to_column(region))

@@ -1536,6 +1536,24 @@ pub async fn credentials_get_consecutive_indexes_per_region<S: Store>(store: &S)
         1
     );
     assert_eq!(store.status_list_len(region(110100)).await.expect("len"), 0);
+    // A place in a list names the licence the credential was issued for.
+    let licence_at = |r, i| store.credential_licence(r, i);
+    assert_eq!(
+        licence_at(tianjin().region, 2).await.expect("lookup"),
+        Some(a.file_number().clone())
+    );
+    assert_eq!(
+        licence_at(chengdu().region, 0).await.expect("lookup"),
+        Some(b.file_number().clone())
+    );
+    assert_eq!(licence_at(chengdu().region, 1).await.expect("lookup"), None);
+    assert_eq!(licence_at(region(110100), 0).await.expect("lookup"), None);
+    assert_eq!(
+        licence_at(tianjin().region, u64::MAX)
+            .await
+            .expect("lookup"),
+        None
+    );
     let listed = store.credentials(a.file_number()).await.expect("list");
     assert_eq!(listed.len(), 3);
     assert_eq!(listed[2].credential, new_credential(&a, "key-3", 3));

@@ -189,6 +189,15 @@ pub trait Store: Send + Sync + Clone + 'static {
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// The licence a credential was issued for, found by its place in a status list (what an
+    /// online verifier learns from a verified code that discloses neither 档案编号 nor 证号).
+    /// `None` if no credential has this index in `region`'s list.
+    fn credential_licence(
+        &self,
+        region: RegionCode,
+        status_index: u64,
+    ) -> impl Future<Output = Result<Option<FileNumber>, StoreError>> + Send;
+
     /// How many indexes the status list of `region` has allocated (its length).
     fn status_list_len(
         &self,
