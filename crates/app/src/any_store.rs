@@ -9,10 +9,10 @@ use edl_domain::{
 use edl_store::{
     Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, ConsoleSession,
     ConsoleUser, CredentialRecord, CredentialState, DailyClaims, DailyVerifications, HistoryEntry,
-    ImportRecord, ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent,
-    NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession,
-    NewShare, NewVerification, Organisation, RegionCount, Session, Share, Store, StoreError,
-    StoredLicence, Verification,
+    ImportRecord, ImportRun, ImportSourceId, NationalDailyClaims, NationalDailyVerifications,
+    NewAccount, NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential,
+    NewHistoryEntry, NewOrganisation, NewSession, NewShare, NewVerification, Organisation,
+    RegionCount, Session, Share, Store, StoreError, StoredLicence, Verification,
 };
 use edl_store_postgres::PgStore;
 use edl_store_sqlite::SqliteStore;
@@ -234,7 +234,7 @@ impl Store for AnyStore {
         &self,
         region: RegionCode,
         status_index: u64,
-    ) -> Result<Option<FileNumber>, StoreError> {
+    ) -> Result<Option<(FileNumber, CredentialState)>, StoreError> {
         dispatch!(self, s => s.credential_licence(region, status_index).await)
     }
 
@@ -379,6 +379,21 @@ impl Store for AnyStore {
         dispatch!(self, s => s.delete_console_session(token_hash).await)
     }
 
+    async fn set_console_user_disabled(
+        &self,
+        username: &str,
+        disabled_at: Option<OffsetDateTime>,
+    ) -> Result<ConsoleUser, StoreError> {
+        dispatch!(self, s => s.set_console_user_disabled(username, disabled_at).await)
+    }
+
+    async fn delete_expired_console_sessions(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_expired_console_sessions(now).await)
+    }
+
     async fn create_organisation(
         &self,
         organisation: &NewOrganisation,
@@ -446,5 +461,21 @@ impl Store for AnyStore {
         to: Date,
     ) -> Result<Vec<DailyClaims>, StoreError> {
         dispatch!(self, s => s.daily_claims(region, from, to).await)
+    }
+
+    async fn national_daily_verifications(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<NationalDailyVerifications>, StoreError> {
+        dispatch!(self, s => s.national_daily_verifications(from, to).await)
+    }
+
+    async fn national_daily_claims(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<NationalDailyClaims>, StoreError> {
+        dispatch!(self, s => s.national_daily_claims(from, to).await)
     }
 }

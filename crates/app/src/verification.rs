@@ -261,18 +261,21 @@ impl VerificationService {
         });
         let reference = pending.status_reference();
         let place = reference.and_then(|r| Some((RegionCode::from_u32(r.region)?, r.index)));
-        let status = match place {
-            Some((region, index)) => registry_status(store, region, index).await?,
+        // The registry's record of the credential at its place in the status list (given only once
+        // the issuer signature verified): its state now and whose licence it is, in one read.
+        let listed = match place {
+            Some((region, index)) => store.credential_licence(region, index).await?,
             None => None,
         };
+        let status = listed.as_ref().map(|(_, state)| credential_status(state));
         let mut report = pending.finish(StatusSource::Registry { status, as_of: at });
         let region = report.signer_region.and_then(RegionCode::from_u32);
-        // Whose licence: the registry's record of the credential (its place in the status list,
-        // given only once the issuer signature verified), else the signed claims.
-        let file_number = match (place, region) {
-            (Some((list_region, index)), _) => store.credential_licence(list_region, index).await?,
-            (None, Some(region)) => qr_licence(store, &report, region).await?,
-            (None, None) => None,
+        // Whose licence: the registry's record of the credential, else (a code without a status
+        // reference) the signed claims.
+        let file_number = match (place, listed, region) {
+            (Some(_), listed, _) => listed.map(|(file_number, _)| file_number),
+            (None, _, Some(region)) => qr_licence(store, &report, region).await?,
+            (None, _, None) => None,
         };
         // Only what the verifier's purpose discloses (a code for a wider purpose shows no more).
         report
@@ -315,34 +318,35 @@ impl VerificationService {
         let located = pending
             .status_reference()
             .and_then(|r| Some((*self.regions_by_uri.get(&r.uri)?, r.idx)));
-        let status = match located {
-            Some((region, index)) => registry_status(store, region, index).await?,
+        let listed = match located {
+            Some((region, index)) => store.credential_licence(region, index).await?,
             None => None,
         };
+        let status = listed.as_ref().map(|(_, state)| credential_status(state));
         let mut report = pending.finish(MdocStatusSource::Registry { status, as_of: at });
         let signed = report.outcome("issuer_signature") == Some(&Outcome::Passed);
         let region = located.map(|(region, _)| region);
+        // Whose licence: only once the issuer signature verified, the registry's record of the
+        // credential, else the signed elements.
         let file_number = match (signed, located) {
-            (true, Some((list_region, index))) => {
-                match store.credential_licence(list_region, index).await? {
-                    Some(n) => Some(n),
-                    None => {
-                        let text = |ns: &str, id: &str| {
-                            report
-                                .value(ns, id)
-                                .and_then(|v| v.as_text())
-                                .map(str::to_owned)
-                        };
-                        licence_of(
-                            store,
-                            text(edl_mdoc::CN_NAMESPACE, "file_number").as_deref(),
-                            text(edl_mdoc::ISO_NAMESPACE, "document_number").as_deref(),
-                            list_region,
-                        )
-                        .await?
-                    }
+            (true, Some((list_region, _))) => match listed.map(|(file_number, _)| file_number) {
+                Some(n) => Some(n),
+                None => {
+                    let text = |ns: &str, id: &str| {
+                        report
+                            .value(ns, id)
+                            .and_then(|v| v.as_text())
+                            .map(str::to_owned)
+                    };
+                    licence_of(
+                        store,
+                        text(edl_mdoc::CN_NAMESPACE, "file_number").as_deref(),
+                        text(edl_mdoc::ISO_NAMESPACE, "document_number").as_deref(),
+                        list_region,
+                    )
+                    .await?
                 }
-            }
+            },
             _ => None,
         };
         let withheld: Vec<String> = report
@@ -368,20 +372,6 @@ impl VerificationService {
             portrait: None,
         })
     }
-}
-
-/// The registry's state of the credential at `index` in `region`'s list, `None` if the registry
-/// holds no such credential.
-async fn registry_status<S: Store>(
-    store: &S,
-    region: RegionCode,
-    index: u64,
-) -> Result<Option<CredentialStatus>, StoreError> {
-    let states = store.credential_states(region, index, 1).await?;
-    Ok(states
-        .first()
-        .filter(|s| s.status_index == index)
-        .map(credential_status))
 }
 
 /// Rewrites the report's `status` for a registry lookup: `{state, as_of}` (no list, no age).

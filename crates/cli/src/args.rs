@@ -673,6 +673,21 @@ pub(crate) enum StaffCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+    /// Disable a staff account (someone who left, a lost password): its sessions end at once and it
+    /// can no longer log in. The account stays, because the history and the audit name it.
+    Disable {
+        /// The login name.
+        username: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Enable a disabled staff account again.
+    Enable {
+        /// The login name.
+        username: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -605,8 +605,32 @@ async fn staff(command: StaffCommand) -> Result<()> {
                 );
             }
         }
+        StaffCommand::Disable { username, db } => {
+            let store = open(&db).await?;
+            set_staff_disabled(&store, &username, Some(SystemClock.now())).await?;
+            outln!("staff account {username} disabled; its sessions have ended");
+        }
+        StaffCommand::Enable { username, db } => {
+            let store = open(&db).await?;
+            set_staff_disabled(&store, &username, None).await?;
+            outln!("staff account {username} enabled");
+        }
     }
     Ok(())
+}
+
+async fn set_staff_disabled(
+    store: &AnyStore,
+    username: &str,
+    disabled_at: Option<time::OffsetDateTime>,
+) -> Result<()> {
+    match store.set_console_user_disabled(username, disabled_at).await {
+        Ok(_) => Ok(()),
+        Err(edl_store::StoreError::NotFound { .. }) => {
+            bail!("no staff account is named {username:?} (see `edl staff list`)")
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn organisations(command: OrgCommand) -> Result<()> {

@@ -581,3 +581,48 @@ fn organisations_get_purposes_and_api_keys_shown_once() {
         "already revoked"
     );
 }
+
+#[test]
+fn staff_accounts_are_added_listed_disabled_and_enabled() {
+    let edl = Edl::new();
+    let password = edl.path("pw.txt");
+    std::fs::write(&password, "correct horse battery\n").expect("password file");
+    let password = password.to_str().expect("utf-8 path");
+    let added = edl.run(&[
+        "staff",
+        "add",
+        "--username",
+        "admin",
+        "--role",
+        "platform",
+        "--password-file",
+        password,
+    ]);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    assert!(!added.stdout.contains("correct horse"), "{}", added.stdout);
+
+    let disabled = edl.run(&["staff", "disable", "admin"]);
+    assert_eq!(disabled.code, 0, "{}", disabled.stderr);
+    assert!(
+        edl.run(&["staff", "list"])
+            .stdout
+            .contains("admin  platform  national  (disabled)")
+    );
+    let enabled = edl.run(&["staff", "enable", "admin"]);
+    assert_eq!(enabled.code, 0, "{}", enabled.stderr);
+    let list = edl.run(&["staff", "list"]).stdout;
+    assert!(
+        list.contains("admin  platform  national") && !list.contains("disabled"),
+        "{list}"
+    );
+
+    let unknown = edl.run(&["staff", "disable", "nobody"]);
+    assert_ne!(unknown.code, 0);
+    assert!(
+        unknown
+            .stderr
+            .contains("no staff account is named \"nobody\""),
+        "{}",
+        unknown.stderr
+    );
+}

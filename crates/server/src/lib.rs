@@ -7,6 +7,7 @@
 //!   is the holder's web wallet (accounts, claim, the card), `auth` its passwords, sessions, CSRF
 //!   and login throttle. `routes::console` is the staff console (issuing authorities, the
 //!   platform operator, verifier organisations); [`demo`] makes its demo staff.
+//! - [`housekeeping`]: the hourly sweep of expired holder and console sessions.
 //!
 //! Handlers never touch SQL: they reach the registry through [`edl_store::Store`].
 
@@ -14,6 +15,7 @@ pub mod api_key;
 mod auth;
 pub mod configuration;
 pub mod demo;
+pub mod housekeeping;
 mod html;
 mod i18n;
 mod routes;

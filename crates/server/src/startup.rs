@@ -126,6 +126,7 @@ impl Application {
     pub async fn build(listen: SocketAddr, state: AppState) -> std::io::Result<Application> {
         let listener = TcpListener::bind(listen).await?;
         state.verify.audit.start();
+        crate::housekeeping::start(&state);
         if state.issuer.is_some() {
             // Sign the published files now rather than on the first request: a scanner opening
             // right after start-up gets its offline material without waiting for every region's

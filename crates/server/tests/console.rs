@@ -444,6 +444,47 @@ async fn the_dashboard_checks_its_period_and_exports_csv(backend: Backend) {
         .await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains(r#"id="claims-chart""#));
+    // The national view reads the national rollup, an authority its region's rows: three checks today,
+    // one of them of the operator's region, one of another region and one that named no licence.
+    let region = app.licence.authority().region;
+    let other = edl_domain::RegionCode::from_u32(510100).unwrap();
+    let organisation_id = app.store.organisations().await.unwrap()[0].id;
+    let check = |region, purpose: &str, result: &str| edl_store::NewVerification {
+        at: NOW,
+        organisation_id,
+        api_key_id: None,
+        user_id: None,
+        purpose: purpose.to_owned(),
+        channel: "api".to_owned(),
+        result: result.to_owned(),
+        file_number: None,
+        region,
+    };
+    app.store
+        .record_verifications(&[
+            check(Some(region), "roadside", "valid"),
+            check(Some(other), "roadside", "not_valid"),
+            check(None, "car_rental", "valid"),
+        ])
+        .await
+        .unwrap();
+    let period_checks = |text: String| {
+        text.split(r#"data-testid="period-verifications">"#)
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let national = app.get("/console/dashboard", &platform.cookie).await;
+    assert_eq!(period_checks(national.text()), "3");
+    let rows = app
+        .get(
+            "/console/dashboard.csv?kind=verifications",
+            &platform.cookie,
+        )
+        .await
+        .text();
+    assert_eq!(rows.lines().count(), 4, "one row per region: {rows}");
     for bad in [
         "from=2026-11-27&to=2026-11-01",
         "from=2024-01-01&to=2026-01-01",
@@ -476,7 +517,6 @@ async fn the_dashboard_checks_its_period_and_exports_csv(backend: Backend) {
         400
     );
     // An authority sees its own region only.
-    let region = app.licence.authority().region.to_string();
     let op = app
         .login(&format!("op-{region}"), "demo-operator")
         .await
@@ -486,7 +526,9 @@ async fn the_dashboard_checks_its_period_and_exports_csv(backend: Backend) {
         .await
         .text();
     assert_eq!(own.lines().count(), 2, "{own}");
-    assert!(own.lines().nth(1).unwrap().starts_with(&region));
+    assert!(own.lines().nth(1).unwrap().starts_with(&region.to_string()));
+    let own_view = app.get("/console/dashboard", &op.cookie).await;
+    assert_eq!(period_checks(own_view.text()), "1");
 }
 
 async fn organisations_keys_and_staff_are_the_platform_operators(backend: Backend) {
@@ -590,7 +632,132 @@ async fn organisations_keys_and_staff_are_the_platform_operators(backend: Backen
     );
 }
 
+async fn a_disabled_staff_account_is_logged_out_and_cannot_log_in(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let name = format!("op-{}", app.licence.authority().region);
+    let op = app.login(&name, "demo-operator").await.unwrap();
+    assert_eq!(app.get("/console/licences", &op.cookie).await.status, 200);
+    let platform = app.login("platform", "demo-platform").await.unwrap();
+    let op_id = app
+        .store
+        .console_user_by_name(&name)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let platform_id = app
+        .store
+        .console_user_by_name("platform")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let disable = |id: i64| format!("/console/users/{id}/disable");
+
+    // Refused: without the session's CSRF token, by anyone but the platform operator, one's own account.
+    let forged = app
+        .post(&disable(op_id), &platform.cookie, &form(&[("csrf", "x")]))
+        .await;
+    assert_eq!((forged.status, code(&forged)), (403, "csrf".to_owned()));
+    let by_operator = app
+        .post(
+            &disable(platform_id),
+            &op.cookie,
+            &form(&[("csrf", &op.csrf)]),
+        )
+        .await;
+    assert_eq!(
+        (by_operator.status, code(&by_operator)),
+        (403, "role_not_allowed".to_owned())
+    );
+    let own = app
+        .post(
+            &disable(platform_id),
+            &platform.cookie,
+            &form(&[("csrf", &platform.csrf)]),
+        )
+        .await;
+    assert_eq!((own.status, code(&own)), (409, "own_account".to_owned()));
+    let unknown = app
+        .post(
+            &disable(op_id + 1000),
+            &platform.cookie,
+            &form(&[("csrf", &platform.csrf)]),
+        )
+        .await;
+    assert_eq!(
+        (unknown.status, code(&unknown)),
+        (404, "not_found".to_owned())
+    );
+    assert_eq!(app.get("/console/licences", &op.cookie).await.status, 200);
+
+    // Disabled: the open session ends at once and a new login is refused like a wrong password.
+    let done = app
+        .post(
+            &disable(op_id),
+            &platform.cookie,
+            &form(&[("csrf", &platform.csrf)]),
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let ended = app.get("/console/licences", &op.cookie).await;
+    assert_eq!(
+        (ended.status, ended.header("location").as_deref()),
+        (303, Some("/console")),
+        "back to the login page"
+    );
+    assert_eq!(
+        app.login(&name, "demo-operator")
+            .await
+            .err()
+            .unwrap()
+            .status,
+        401
+    );
+    let list = app
+        .get("/console/organisations", &platform.cookie)
+        .await
+        .text();
+    assert!(
+        list.contains(&format!(r#"action="/console/users/{op_id}/enable""#)),
+        "the list offers to enable it again"
+    );
+
+    // Enabled again, it logs in.
+    let enabled = app
+        .post(
+            &format!("/console/users/{op_id}/enable"),
+            &platform.cookie,
+            &form(&[("csrf", &platform.csrf)]),
+        )
+        .await;
+    assert_eq!(enabled.status, 303);
+    let again = app.login(&name, "demo-operator").await.unwrap();
+    assert_eq!(
+        app.get("/console/licences", &again.cookie).await.status,
+        200
+    );
+
+    // The sweep deletes sessions once expired: a day later every console session of this test is gone.
+    let swept =
+        edl_server::housekeeping::sweep_expired_sessions(&app.store, NOW + time::Duration::days(1))
+            .await
+            .unwrap();
+    assert_eq!(
+        swept.console_sessions, 2,
+        "the platform's and the operator's"
+    );
+    let gone = app.get("/console/licences", &again.cookie).await;
+    assert_eq!(
+        (gone.status, gone.header("location").as_deref()),
+        (303, Some("/console"))
+    );
+}
+
 on_both!(
+    a_disabled_staff_account_is_logged_out_and_cannot_log_in,
     logins_are_checked_and_land_where_the_role_works,
     only_the_licences_authority_reads_and_only_its_operator_changes,
     a_change_is_in_the_history_and_in_the_next_published_status_list,

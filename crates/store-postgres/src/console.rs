@@ -11,13 +11,13 @@ use std::collections::{HashMap, HashSet};
 
 use edl_domain::{FileNumber, RegionCode};
 use edl_store::backend::{
-    check_new_console_user, purposes_from_column, purposes_to_column, region_from_column,
-    verification_rollup,
+    check_new_console_user, national_verification_rollup, purposes_from_column, purposes_to_column,
+    region_from_column, verification_rollup,
 };
 use edl_store::{
     ApiKey, AuthorityId, ConsoleRole, ConsoleSession, ConsoleUser, DailyClaims, DailyVerifications,
-    NewApiKey, NewConsoleSession, NewConsoleUser, NewOrganisation, NewVerification, Organisation,
-    StoreError, Verification, rollup_day,
+    NationalDailyClaims, NationalDailyVerifications, NewApiKey, NewConsoleSession, NewConsoleUser,
+    NewOrganisation, NewVerification, Organisation, StoreError, Verification, rollup_day,
 };
 use sqlx::PgConnection;
 use sqlx::postgres::PgRow;
@@ -217,6 +217,52 @@ pub(crate) async fn delete_console_session(
     Ok(())
 }
 
+pub(crate) async fn set_console_user_disabled(
+    store: &PgStore,
+    username: &str,
+    disabled_at: Option<OffsetDateTime>,
+) -> Result<ConsoleUser, StoreError> {
+    let err = |e| store.err(e);
+    let mut tx = store.pool.begin().await.map_err(err)?;
+    let row = sqlx::query(&format!(
+        "UPDATE console_users SET disabled_at = $1 WHERE username = $2 RETURNING {USER_COLUMNS}"
+    ))
+    .bind(disabled_at)
+    .bind(username)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(err)?;
+    let user = match row {
+        Some(row) => user_from_row(&row)?,
+        None => {
+            return Err(StoreError::NotFound {
+                what: "console_user",
+            });
+        }
+    };
+    if disabled_at.is_some() {
+        sqlx::query("DELETE FROM console_sessions WHERE user_id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+    }
+    tx.commit().await.map_err(err)?;
+    Ok(user)
+}
+
+pub(crate) async fn delete_expired_console_sessions(
+    store: &PgStore,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&store.pool)
+        .await
+        .map_err(|e| store.err(e))?;
+    Ok(done.rows_affected())
+}
+
 pub(crate) async fn create_organisation(
     store: &PgStore,
     organisation: &NewOrganisation,
@@ -393,6 +439,17 @@ const ADD_DAILY_VERIFICATIONS: &str = "INSERT INTO daily_verifications \
      SET valid = daily_verifications.valid + EXCLUDED.valid, \
          not_valid = daily_verifications.not_valid + EXCLUDED.not_valid";
 
+/// Adds `($3[i], $4[i])` to the `($1[i], $2[i])` national rollup row, inserting rows in array (key) order.
+const ADD_NATIONAL_DAILY_VERIFICATIONS: &str = "INSERT INTO national_daily_verifications \
+     (day, purpose, valid, not_valid) \
+     SELECT day, purpose, valid, not_valid \
+     FROM unnest($1::date[], $2::text[], $3::bigint[], $4::bigint[]) WITH ORDINALITY \
+     AS d (day, purpose, valid, not_valid, ord) \
+     ORDER BY ord \
+     ON CONFLICT (day, purpose) DO UPDATE \
+     SET valid = national_daily_verifications.valid + EXCLUDED.valid, \
+         not_valid = national_daily_verifications.not_valid + EXCLUDED.not_valid";
+
 pub(crate) async fn record_verifications(
     store: &PgStore,
     verifications: &[NewVerification],
@@ -499,6 +556,26 @@ pub(crate) async fn record_verifications(
         .bind(&rollup_purposes)
         .bind(&valid)
         .bind(&not_valid)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+
+    let national = national_verification_rollup(&rollup);
+    let mut national_days = Vec::with_capacity(national.len());
+    let mut national_purposes = Vec::with_capacity(national.len());
+    let mut national_valid = Vec::with_capacity(national.len());
+    let mut national_not_valid = Vec::with_capacity(national.len());
+    for ((day, purpose), (v, nv)) in national {
+        national_days.push(day);
+        national_purposes.push(purpose);
+        national_valid.push(v);
+        national_not_valid.push(nv);
+    }
+    sqlx::query(ADD_NATIONAL_DAILY_VERIFICATIONS)
+        .bind(&national_days)
+        .bind(&national_purposes)
+        .bind(&national_valid)
+        .bind(&national_not_valid)
         .execute(&mut *tx)
         .await
         .map_err(err)?;
@@ -690,6 +767,67 @@ pub(crate) async fn daily_claims(
                 claims: count(get(row, 2, "daily_claims.claims")?, "daily_claims.claims")?,
                 first_claims: count(
                     get(row, 3, "daily_claims.first_claims")?,
+                    "daily_claims.first_claims",
+                )?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn national_daily_verifications(
+    store: &PgStore,
+    from: Date,
+    to: Date,
+) -> Result<Vec<NationalDailyVerifications>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT day, purpose, valid, not_valid FROM national_daily_verifications \
+         WHERE day BETWEEN $1 AND $2 ORDER BY day, purpose",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| store.err(e))?;
+    rows.iter()
+        .map(|row| {
+            Ok(NationalDailyVerifications {
+                day: get(row, 0, "national_daily_verifications.day")?,
+                purpose: get(row, 1, "national_daily_verifications.purpose")?,
+                valid: count(
+                    get(row, 2, "national_daily_verifications.valid")?,
+                    "national_daily_verifications.valid",
+                )?,
+                not_valid: count(
+                    get(row, 3, "national_daily_verifications.not_valid")?,
+                    "national_daily_verifications.not_valid",
+                )?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn national_daily_claims(
+    store: &PgStore,
+    from: Date,
+    to: Date,
+) -> Result<Vec<NationalDailyClaims>, StoreError> {
+    // sum(bigint) is numeric in PostgreSQL; the sums of a day's regions fit a bigint.
+    let rows = sqlx::query(
+        "SELECT day, sum(claims)::bigint, sum(first_claims)::bigint FROM daily_claims \
+         WHERE day BETWEEN $1 AND $2 GROUP BY day ORDER BY day",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&store.pool)
+    .await
+    .map_err(|e| store.err(e))?;
+    rows.iter()
+        .map(|row| {
+            Ok(NationalDailyClaims {
+                day: get(row, 0, "daily_claims.day")?,
+                claims: count(get(row, 1, "daily_claims.claims")?, "daily_claims.claims")?,
+                first_claims: count(
+                    get(row, 2, "daily_claims.first_claims")?,
                     "daily_claims.first_claims",
                 )?,
             })

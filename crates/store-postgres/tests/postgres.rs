@@ -68,7 +68,7 @@ async fn migrate_is_idempotent_and_debug_shows_no_password() {
     let versions = db.store().migrate().await.expect("migrate again");
     let debug = format!("{:?}", db.store());
 
-    assert_eq!(versions, [1, 2, 3, 4]);
+    assert_eq!(versions, [1, 2, 3, 4, 5]);
     assert!(debug.contains(db.name()), "{debug}");
     db.drop_database().await;
 }

@@ -10,13 +10,13 @@ use std::sync::OnceLock;
 
 use edl_domain::{FileNumber, RegionCode};
 use edl_store::backend::{
-    check_new_console_user, purposes_from_column, purposes_to_column, region_from_column,
-    region_to_column, verification_rollup,
+    check_new_console_user, national_verification_rollup, purposes_from_column, purposes_to_column,
+    region_from_column, region_to_column, verification_rollup,
 };
 use edl_store::{
     ApiKey, AuthorityId, ConsoleRole, ConsoleSession, ConsoleUser, DailyClaims, DailyVerifications,
-    NewApiKey, NewConsoleSession, NewConsoleUser, NewOrganisation, NewVerification, Organisation,
-    StoreError, Verification, rollup_day,
+    NationalDailyClaims, NationalDailyVerifications, NewApiKey, NewConsoleSession, NewConsoleUser,
+    NewOrganisation, NewVerification, Organisation, StoreError, Verification, rollup_day,
 };
 use sqlx::sqlite::SqliteRow;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -221,6 +221,52 @@ pub(crate) async fn delete_console_session(
         .await
         .map_err(map_err)?;
     Ok(())
+}
+
+pub(crate) async fn set_console_user_disabled(
+    pool: &SqlitePool,
+    username: &str,
+    disabled_at: Option<OffsetDateTime>,
+) -> Result<ConsoleUser, StoreError> {
+    let at = disabled_at.map(instant_to_sortable_text).transpose()?;
+    let mut tx = pool.begin_with(BEGIN_WRITE).await.map_err(map_err)?;
+    let row = sqlx::query(&format!(
+        "UPDATE console_users SET disabled_at = ? WHERE username = ? RETURNING {USER_COLUMNS}"
+    ))
+    .bind(at)
+    .bind(username)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(map_err)?;
+    let user = match row {
+        Some(row) => user_from_row(&row)?,
+        None => {
+            return Err(StoreError::NotFound {
+                what: "console_user",
+            });
+        }
+    };
+    if disabled_at.is_some() {
+        sqlx::query("DELETE FROM console_sessions WHERE user_id = ?")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(user)
+}
+
+pub(crate) async fn delete_expired_console_sessions(
+    pool: &SqlitePool,
+    now: OffsetDateTime,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM console_sessions WHERE expires_at <= ?")
+        .bind(instant_to_sortable_text(now)?)
+        .execute(pool)
+        .await
+        .map_err(map_err)?;
+    Ok(done.rows_affected())
 }
 
 pub(crate) async fn create_organisation(
@@ -530,6 +576,21 @@ pub(crate) async fn record_verifications(
         start += size;
     }
 
+    let national = national_verification_rollup(&deltas);
+    for ((day, purpose), (valid, not_valid)) in national {
+        sqlx::query(
+            "INSERT INTO national_daily_verifications (day, purpose, valid, not_valid) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (day, purpose) DO UPDATE \
+             SET valid = valid + excluded.valid, not_valid = not_valid + excluded.not_valid",
+        )
+        .bind(date_to_text(day))
+        .bind(purpose)
+        .bind(valid)
+        .bind(not_valid)
+        .execute(&mut *tx)
+        .await
+        .map_err(map_err)?;
+    }
     for ((day, region, purpose), (valid, not_valid)) in deltas {
         sqlx::query(
             "INSERT INTO daily_verifications (day, region, purpose, valid, not_valid) VALUES (?, ?, ?, ?, ?) \
@@ -744,6 +805,69 @@ pub(crate) async fn daily_claims(
                 claims: count(get(row, 2, "daily_claims.claims")?, "daily_claims.claims")?,
                 first_claims: count(
                     get(row, 3, "daily_claims.first_claims")?,
+                    "daily_claims.first_claims",
+                )?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn national_daily_verifications(
+    pool: &SqlitePool,
+    from: Date,
+    to: Date,
+) -> Result<Vec<NationalDailyVerifications>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT day, purpose, valid, not_valid FROM national_daily_verifications \
+         WHERE day BETWEEN ?1 AND ?2 ORDER BY day, purpose",
+    )
+    .bind(date_to_text(from))
+    .bind(date_to_text(to))
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(NationalDailyVerifications {
+                day: date_from_text(
+                    get(row, 0, "national_daily_verifications.day")?,
+                    "national_daily_verifications.day",
+                )?,
+                purpose: get(row, 1, "national_daily_verifications.purpose")?,
+                valid: count(
+                    get(row, 2, "national_daily_verifications.valid")?,
+                    "national_daily_verifications.valid",
+                )?,
+                not_valid: count(
+                    get(row, 3, "national_daily_verifications.not_valid")?,
+                    "national_daily_verifications.not_valid",
+                )?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn national_daily_claims(
+    pool: &SqlitePool,
+    from: Date,
+    to: Date,
+) -> Result<Vec<NationalDailyClaims>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT day, sum(claims), sum(first_claims) FROM daily_claims \
+         WHERE day BETWEEN ?1 AND ?2 GROUP BY day ORDER BY day",
+    )
+    .bind(date_to_text(from))
+    .bind(date_to_text(to))
+    .fetch_all(pool)
+    .await
+    .map_err(map_err)?;
+    rows.iter()
+        .map(|row| {
+            Ok(NationalDailyClaims {
+                day: date_from_text(get(row, 0, "daily_claims.day")?, "daily_claims.day")?,
+                claims: count(get(row, 1, "daily_claims.claims")?, "daily_claims.claims")?,
+                first_claims: count(
+                    get(row, 2, "daily_claims.first_claims")?,
                     "daily_claims.first_claims",
                 )?,
             })

@@ -12,10 +12,11 @@ use edl_store::backend::{
 use edl_store::{
     Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, ChangeKind, CheckEvent,
     ConsoleSession, ConsoleUser, CredentialRecord, CredentialState, DailyClaims,
-    DailyVerifications, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NewAccount,
-    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
-    NewOrganisation, NewSession, NewShare, NewVerification, Organisation, RegionCount, Session,
-    Share, Store, StoreError, StoredLicence, Verification,
+    DailyVerifications, HistoryEntry, ImportRecord, ImportRun, ImportSourceId, NationalDailyClaims,
+    NationalDailyVerifications, NewAccount, NewApiKey, NewCheckEvent, NewConsoleSession,
+    NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession, NewShare,
+    NewVerification, Organisation, RegionCount, Session, Share, Store, StoreError, StoredLicence,
+    Verification,
 };
 use sqlx::SqliteConnection;
 use time::{Date, OffsetDateTime};
@@ -529,24 +530,33 @@ impl Store for SqliteStore {
         &self,
         region: RegionCode,
         status_index: u64,
-    ) -> Result<Option<FileNumber>, StoreError> {
+    ) -> Result<Option<(FileNumber, CredentialState)>, StoreError> {
         let Ok(index) = i64::try_from(status_index) else {
             return Ok(None);
         };
         let row = sqlx::query(
-            "SELECT file_number FROM credentials WHERE region = ? AND status_index = ?",
+            "SELECT c.file_number, c.withdrawn_at IS NOT NULL, c.edition <> l.edition, l.status \
+             FROM credentials c JOIN licences l ON l.file_number = c.file_number \
+             WHERE c.region = ? AND c.status_index = ?",
         )
         .bind(region_to_column(region))
         .bind(index)
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        match row {
-            None => Ok(None),
-            Some(row) => FileNumber::parse(&get::<String>(&row, 0, "credentials.file_number")?)
-                .map(Some)
-                .map_err(|e| StoreError::corrupt("credentials.file_number", e)),
-        }
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let file_number = FileNumber::parse(get::<&str>(&row, 0, "credentials.file_number")?)
+            .map_err(|e| StoreError::corrupt("credentials.file_number", e))?;
+        let state = CredentialState {
+            status_index,
+            withdrawn: get(&row, 1, "credentials.withdrawn_at")?,
+            superseded: get(&row, 2, "credentials.edition")?,
+            licence_status: StatusSet::parse(get::<&str>(&row, 3, "licences.status")?)
+                .map_err(|e| StoreError::corrupt("licences.status", e))?,
+        };
+        Ok(Some((file_number, state)))
     }
 
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
@@ -733,6 +743,21 @@ impl Store for SqliteStore {
         crate::console::delete_console_session(&self.pool, token_hash).await
     }
 
+    async fn set_console_user_disabled(
+        &self,
+        username: &str,
+        disabled_at: Option<OffsetDateTime>,
+    ) -> Result<ConsoleUser, StoreError> {
+        crate::console::set_console_user_disabled(&self.pool, username, disabled_at).await
+    }
+
+    async fn delete_expired_console_sessions(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        crate::console::delete_expired_console_sessions(&self.pool, now).await
+    }
+
     async fn create_organisation(
         &self,
         organisation: &NewOrganisation,
@@ -800,6 +825,22 @@ impl Store for SqliteStore {
         to: Date,
     ) -> Result<Vec<DailyClaims>, StoreError> {
         crate::console::daily_claims(&self.pool, region, from, to).await
+    }
+
+    async fn national_daily_verifications(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<NationalDailyVerifications>, StoreError> {
+        crate::console::national_daily_verifications(&self.pool, from, to).await
+    }
+
+    async fn national_daily_claims(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<NationalDailyClaims>, StoreError> {
+        crate::console::national_daily_claims(&self.pool, from, to).await
     }
 }
 

@@ -41,13 +41,16 @@ async fn migrations_apply_once_and_data_survives_reopening() {
         .insert_licence(&l, authority_id)
         .await
         .expect("insert");
-    assert_eq!(store.migrate().await.expect("migrate again"), [1, 2, 3, 4]);
+    assert_eq!(
+        store.migrate().await.expect("migrate again"),
+        [1, 2, 3, 4, 5]
+    );
     store.close().await;
 
     let url = format!("sqlite://{}", path.display());
     let reopened = SqliteStore::connect(&url).await.expect("reopen");
 
-    assert_eq!(reopened.migrate().await.expect("migrate"), [1, 2, 3, 4]);
+    assert_eq!(reopened.migrate().await.expect("migrate"), [1, 2, 3, 4, 5]);
     let got = reopened
         .licence(l.file_number())
         .await

@@ -434,6 +434,20 @@ pub fn verification_rollup(
     res
 }
 
+/// The `national_daily_verifications` changes of a batch: [`verification_rollup`]'s counts summed over the
+/// region, per (day, purpose) in key order (the same lock order argument).
+pub fn national_verification_rollup<'a>(
+    rollup: &BTreeMap<VerificationRollupKey<'a>, (i64, i64)>,
+) -> BTreeMap<(Date, &'a str), (i64, i64)> {
+    let mut res: BTreeMap<(Date, &'a str), (i64, i64)> = BTreeMap::new();
+    for (&(day, _, purpose), &(valid, not_valid)) in rollup {
+        let counts = res.entry((day, purpose)).or_default();
+        counts.0 += valid;
+        counts.1 += not_valid;
+    }
+    res
+}
+
 #[cfg(test)]
 mod tests {
     use edl_domain::{
@@ -709,6 +723,17 @@ mod tests {
         assert_eq!(
             rollup_day(datetime!(2025-03-01 16:00:00 UTC)),
             date!(2025 - 03 - 02)
+        );
+
+        let national: Vec<_> = national_verification_rollup(&verification_rollup(&batch))
+            .into_iter()
+            .collect();
+        assert_eq!(
+            national,
+            [
+                ((date!(2025 - 03 - 01), "car_rental"), (1, 1)),
+                ((date!(2025 - 03 - 02), "car_rental"), (1, 1)),
+            ]
         );
     }
 

@@ -31,10 +31,10 @@ use time::macros::{date, datetime};
 use crate::backend::{LicenceRow, fold_region_counts};
 use crate::{
     Account, AuthorityId, BatchOutcome, ChangeKind, ConflictKind, ConsoleRole, CredentialState,
-    DailyClaims, DailyVerifications, ImportConflict, ImportRecord, ImportSourceId, NewAccount,
-    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
-    NewOrganisation, NewSession, NewShare, NewVerification, RegionCount, Session, Store,
-    StoreError, licence_summary,
+    DailyClaims, DailyVerifications, ImportConflict, ImportRecord, ImportSourceId,
+    NationalDailyClaims, NationalDailyVerifications, NewAccount, NewApiKey, NewCheckEvent,
+    NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession,
+    NewShare, NewVerification, RegionCount, Session, Store, StoreError, licence_summary,
 };
 
 /// A fresh, empty database for one test, with the hooks the suite needs beyond [`Store`].
@@ -156,6 +156,7 @@ macro_rules! store_conformance_tests {
             console_users_are_created_and_found,
             create_console_user_refuses_taken_names_bad_scopes_and_unknown_ids,
             console_sessions_expire_and_end_on_logout,
+            console_users_are_disabled_and_sessions_swept,
             organisations_have_unique_names,
             api_keys_are_revoked_once_within_their_organisation,
             record_verifications_writes_audit_check_events_and_rollups,
@@ -1536,11 +1537,27 @@ pub async fn credentials_get_consecutive_indexes_per_region<S: Store>(store: &S)
         1
     );
     assert_eq!(store.status_list_len(region(110100)).await.expect("len"), 0);
-    // A place in a list names the licence the credential was issued for.
-    let licence_at = |r, i| store.credential_licence(r, i);
+    // A place in a list names the licence the credential was issued for, and the credential's state.
+    let licence_at = |r, i| async move {
+        store
+            .credential_licence(r, i)
+            .await
+            .map(|found| found.map(|(file_number, _)| file_number))
+    };
     assert_eq!(
-        licence_at(tianjin().region, 2).await.expect("lookup"),
-        Some(a.file_number().clone())
+        store
+            .credential_licence(tianjin().region, 2)
+            .await
+            .expect("lookup"),
+        Some((
+            a.file_number().clone(),
+            CredentialState {
+                status_index: 2,
+                withdrawn: false,
+                superseded: false,
+                licence_status: a.status(),
+            }
+        ))
     );
     assert_eq!(
         licence_at(chengdu().region, 0).await.expect("lookup"),
@@ -1635,6 +1652,15 @@ pub async fn credential_states_follow_status_edition_and_withdrawal<S: Store>(st
             },
         ]
     );
+    // The online verifier's single read agrees with the list's.
+    for state in &states {
+        let (_, found) = store
+            .credential_licence(tianjin().region, state.status_index)
+            .await
+            .expect("one credential")
+            .expect("listed");
+        assert_eq!(&found, state);
+    }
     let page = store
         .credential_states(tianjin().region, 1, 1)
         .await
@@ -2791,6 +2817,107 @@ pub async fn console_sessions_expire_and_end_on_logout<S: Store>(store: &S) {
     );
 }
 
+/// Disabling a console user ends its sessions at once and is visible on the user; re-enabling clears it; the
+/// sweep deletes exactly the expired console sessions.
+pub async fn console_users_are_disabled_and_sessions_swept<S: Store>(store: &S) {
+    let admin = store
+        .create_console_user(&console_user("admin", ConsoleRole::Platform, None, None))
+        .await
+        .expect("admin");
+    let other = store
+        .create_console_user(&console_user("other", ConsoleRole::Platform, None, None))
+        .await
+        .expect("other");
+    for (seed, user, expires) in [(1, admin.id, 60), (2, admin.id, 90), (3, other.id, 20)] {
+        store
+            .create_console_session(&new_console_session(seed, user, at(expires)))
+            .await
+            .expect("session");
+    }
+
+    let disabled = store
+        .set_console_user_disabled("admin", Some(at(10)))
+        .await
+        .expect("disable");
+    assert_eq!(
+        (disabled.id, disabled.disabled_at),
+        (admin.id, Some(at(10)))
+    );
+    assert_eq!(
+        store
+            .console_user_by_name("admin")
+            .await
+            .expect("read")
+            .expect("still there")
+            .disabled_at,
+        Some(at(10))
+    );
+    for seed in [1, 2] {
+        assert_eq!(
+            store
+                .console_session(&sha(seed), at(0))
+                .await
+                .expect("read"),
+            None,
+            "the disabled user's sessions end"
+        );
+    }
+    assert!(
+        store
+            .console_session(&sha(3), at(0))
+            .await
+            .expect("read")
+            .is_some(),
+        "another user's session stays"
+    );
+
+    let enabled = store
+        .set_console_user_disabled("admin", None)
+        .await
+        .expect("enable");
+    assert_eq!(enabled.disabled_at, None);
+    assert_not_found(
+        store
+            .set_console_user_disabled("nobody", Some(at(10)))
+            .await,
+        "console_user",
+    );
+
+    store
+        .create_console_session(&new_console_session(4, admin.id, at(60)))
+        .await
+        .expect("new session");
+    assert_eq!(
+        store
+            .delete_expired_console_sessions(at(19))
+            .await
+            .expect("sweep"),
+        0
+    );
+    assert_eq!(
+        store
+            .delete_expired_console_sessions(at(20))
+            .await
+            .expect("sweep"),
+        1,
+        "a session expiring at the sweep's instant is expired"
+    );
+    assert!(
+        store
+            .console_session(&sha(4), at(20))
+            .await
+            .expect("read")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .delete_expired_console_sessions(at(100))
+            .await
+            .expect("sweep"),
+        1
+    );
+}
+
 /// Organisations are listed by id, found by id with their purposes, and their names are unique.
 pub async fn organisations_have_unique_names<S: Store>(store: &S) {
     let a = store
@@ -3055,6 +3182,41 @@ pub async fn record_verifications_writes_audit_check_events_and_rollups<S: Store
             .expect("tianjin"),
         [day(Some(tianjin().region), "car_rental", first, 2, 0)]
     );
+
+    // The national rollup is the regional one summed over regions (and verifications naming none), kept by the
+    // same writes.
+    let nation = |d: time::Date, purpose: &str, valid, not_valid| NationalDailyVerifications {
+        day: d,
+        purpose: purpose.to_owned(),
+        valid,
+        not_valid,
+    };
+    assert_eq!(
+        store
+            .national_daily_verifications(first, second)
+            .await
+            .expect("national rollup"),
+        [
+            nation(first, "car_rental", 2, 1),
+            nation(second, "car_rental", 0, 1),
+            nation(second, "identity", 1, 0),
+        ]
+    );
+    assert_eq!(
+        store
+            .national_daily_verifications(second, second)
+            .await
+            .expect("one day")
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .national_daily_verifications(date!(2025 - 03 - 03), date!(2025 - 03 - 31))
+            .await
+            .expect("later")
+            .is_empty()
+    );
 }
 
 /// A batch naming an unknown licence or organisation is refused whole: no audit row, check event or count.
@@ -3258,6 +3420,31 @@ pub async fn insert_credential_feeds_daily_claims_and_claimed<S: Store>(store: &
             .await
             .expect("tianjin"),
         [claims(first, TIANJIN_CITY, 3, 2)]
+    );
+
+    // The national view sums the regions of a day: Chengdu's licence d is claimed on the first too.
+    store
+        .insert_credential(&new_credential(&d, "key-d", 4))
+        .await
+        .expect("d's first");
+    let nation = |day, claims, first_claims| NationalDailyClaims {
+        day,
+        claims,
+        first_claims,
+    };
+    assert_eq!(
+        store
+            .national_daily_claims(first, second)
+            .await
+            .expect("national"),
+        [nation(first, 4, 3), nation(second, 1, 1)]
+    );
+    assert_eq!(
+        store
+            .national_daily_claims(second, date!(2025 - 03 - 31))
+            .await
+            .expect("from the second"),
+        [nation(second, 1, 1)]
     );
 }
 

@@ -30,8 +30,8 @@ pub use types::{
     Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CHINA_STANDARD_TIME, ChangeKind,
     CheckEvent, ConflictKind, ConsoleRole, ConsoleSession, ConsoleUser, CredentialRecord,
     CredentialState, DailyClaims, DailyVerifications, HistoryEntry, ImportConflict, ImportRecord,
-    ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent, NewConsoleSession,
-    NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession, NewShare,
-    NewVerification, Organisation, RegionCount, Session, Share, StoredLicence, Verification,
-    licence_summary, rollup_day,
+    ImportRun, ImportSourceId, NationalDailyClaims, NationalDailyVerifications, NewAccount,
+    NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry,
+    NewOrganisation, NewSession, NewShare, NewVerification, Organisation, RegionCount, Session,
+    Share, StoredLicence, Verification, licence_summary, rollup_day,
 };

@@ -10,10 +10,10 @@ use time::{Date, OffsetDateTime};
 use crate::{
     Account, ApiKey, AuthorityId, AuthorityRecord, BatchOutcome, CheckEvent, ConsoleSession,
     ConsoleUser, CredentialRecord, CredentialState, DailyClaims, DailyVerifications, HistoryEntry,
-    ImportRecord, ImportRun, ImportSourceId, NewAccount, NewApiKey, NewCheckEvent,
-    NewConsoleSession, NewConsoleUser, NewCredential, NewHistoryEntry, NewOrganisation, NewSession,
-    NewShare, NewVerification, Organisation, RegionCount, Session, Share, StoreError,
-    StoredLicence, Verification,
+    ImportRecord, ImportRun, ImportSourceId, NationalDailyClaims, NationalDailyVerifications,
+    NewAccount, NewApiKey, NewCheckEvent, NewConsoleSession, NewConsoleUser, NewCredential,
+    NewHistoryEntry, NewOrganisation, NewSession, NewShare, NewVerification, Organisation,
+    RegionCount, Session, Share, StoreError, StoredLicence, Verification,
 };
 
 /// The licence registry's storage: authorities, licences with their history, imports, the rollout schedule,
@@ -189,14 +189,16 @@ pub trait Store: Send + Sync + Clone + 'static {
         at: OffsetDateTime,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
-    /// The licence a credential was issued for, found by its place in a status list (what an
-    /// online verifier learns from a verified code that discloses neither 档案编号 nor 证号).
-    /// `None` if no credential has this index in `region`'s list.
+    /// The licence a credential was issued for and the credential's state now, found by its place
+    /// in a status list: what an online verifier learns from a verified code (the state it would
+    /// otherwise read from the published list, and whose licence it is even when the code discloses
+    /// neither 档案编号 nor 证号), in one read. `None` if no credential has this index in `region`'s
+    /// list.
     fn credential_licence(
         &self,
         region: RegionCode,
         status_index: u64,
-    ) -> impl Future<Output = Result<Option<FileNumber>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<(FileNumber, CredentialState)>, StoreError>> + Send;
 
     /// How many indexes the status list of `region` has allocated (its length).
     fn status_list_len(
@@ -399,6 +401,24 @@ pub trait Store: Send + Sync + Clone + 'static {
         token_hash: &[u8; 32],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Disables (`Some(at)`) or re-enables (`None`) the console user with this name and returns the user as now
+    /// stored. Disabling also ends every session of the user, in the same transaction; a disabled user cannot log
+    /// in (the caller checks [`ConsoleUser::disabled_at`](crate::ConsoleUser)). Users are never deleted: the
+    /// history and the audit name them.
+    ///
+    /// Fails with [`StoreError::NotFound`] `{ what: "console_user" }` for an unknown name.
+    fn set_console_user_disabled(
+        &self,
+        username: &str,
+        disabled_at: Option<OffsetDateTime>,
+    ) -> impl Future<Output = Result<ConsoleUser, StoreError>> + Send;
+
+    /// Deletes every console session expired at `now` (`expires_at <= now`) and returns how many.
+    fn delete_expired_console_sessions(
+        &self,
+        now: OffsetDateTime,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
     /// Creates a verifier organisation.
     ///
     /// Fails with [`StoreError::Conflict`] `{ constraint: "organisation_name" }` if the name is taken, and with
@@ -491,4 +511,22 @@ pub trait Store: Send + Sync + Clone + 'static {
         from: Date,
         to: Date,
     ) -> impl Future<Output = Result<Vec<DailyClaims>, StoreError>> + Send;
+
+    /// The nation's daily verification counts from `from` to `to` (inclusive days in China Standard Time), one
+    /// row per day and purpose with verifications, summed over every region (and over verifications that named
+    /// no region), ordered by day and purpose. Reads only the `national_daily_verifications` rollup, which
+    /// [`Store::record_verifications`] keeps in the same transaction as the audit.
+    fn national_daily_verifications(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> impl Future<Output = Result<Vec<NationalDailyVerifications>, StoreError>> + Send;
+
+    /// The nation's daily claim counts from `from` to `to` (inclusive days in China Standard Time), one row per
+    /// day with claims, summed over every region of the `daily_claims` rollup, ordered by day.
+    fn national_daily_claims(
+        &self,
+        from: Date,
+        to: Date,
+    ) -> impl Future<Output = Result<Vec<NationalDailyClaims>, StoreError>> + Send;
 }

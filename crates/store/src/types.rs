@@ -709,6 +709,31 @@ pub struct DailyVerifications {
     pub not_valid: u64,
 }
 
+/// How many verifications of one day and purpose gave each result, over every region (the
+/// `national_daily_verifications` rollup, which equals [`DailyVerifications`] summed over regions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NationalDailyVerifications {
+    /// The calendar day in China Standard Time (see [`rollup_day`]).
+    pub day: Date,
+    /// The purpose.
+    pub purpose: String,
+    /// Verifications whose result was `"valid"`.
+    pub valid: u64,
+    /// Verifications whose result was `"not_valid"`.
+    pub not_valid: u64,
+}
+
+/// How many credentials were claimed on one day over every region ([`DailyClaims`] summed over regions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NationalDailyClaims {
+    /// The calendar day in China Standard Time (see [`rollup_day`]) of the credentials' `issued_at`.
+    pub day: Date,
+    /// Credentials issued.
+    pub claims: u64,
+    /// Credentials that were their licence's first.
+    pub first_claims: u64,
+}
+
 /// How many credentials were claimed (申领) on one day in one region (the `daily_claims` rollup).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DailyClaims {

@@ -17,22 +17,20 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use edl_app::verification::{Channel, Presented, Verified, registry_portrait};
 use edl_mdoc::{Purpose, SessionTranscript};
-use edl_store::{ConsoleRole, NewVerification, Store};
+use edl_store::{ConsoleRole, NewVerification};
 use serde::Deserialize;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 
+use super::console::staff;
 use super::errors::ApiError;
-use crate::auth::{cookie, same, token_from_hex, token_hash};
+use crate::auth::token_from_hex;
 use crate::startup::AppState;
 use crate::verify_state::{Caller, KeyLookup, purposes};
 
 /// The largest request body: a DeviceResponse with its portrait (at most 64 KiB) in base64 and a
 /// transcript fit many times over; a QR text is at most 4,296 characters.
 pub(crate) const MAX_VERIFY_BODY: usize = 256 * 1024;
-/// The console's session cookie (set by the console's login; verifier staff use the scanner
-/// with it).
-pub(crate) const CONSOLE_SESSION_COOKIE: &str = "edl_console";
 /// The OpenAPI 3.1 description of this API.
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
@@ -95,59 +93,41 @@ async fn api_caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, Api
     }
 }
 
-/// A verifier staff member of the request's console session; `csrf` also requires the
-/// `X-CSRF-Token` header to match the session's.
+/// A verifier staff member of the request's console session (the console's own lookup,
+/// [`staff`]); `csrf` also requires the `X-CSRF-Token` header to match the session's.
 async fn scanner_caller(
     state: &AppState,
     headers: &HeaderMap,
     csrf: bool,
 ) -> Result<Caller, ApiError> {
-    let Some(token) = cookie(headers, CONSOLE_SESSION_COOKIE).and_then(|t| token_from_hex(&t))
-    else {
-        return Err(ApiError::NotLoggedIn);
+    let member = match staff(state, headers).await {
+        Ok(Some(member)) => member,
+        Ok(None) => return Err(ApiError::NotLoggedIn),
+        Err(error) => {
+            tracing::error!(%error, "scanner: the session lookup failed");
+            return Err(ApiError::Unavailable);
+        }
     };
-    let unavailable = |error: edl_store::StoreError| {
-        tracing::error!(%error, "scanner: the session lookup failed");
-        ApiError::Unavailable
-    };
-    let session = state
-        .store
-        .console_session(&token_hash(&token), state.clock.now())
-        .await
-        .map_err(unavailable)?
-        .ok_or(ApiError::NotLoggedIn)?;
     if csrf {
         let sent = headers
             .get("x-csrf-token")
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        if !same(sent, &session.csrf_token) {
+        if !member.csrf_ok(sent) {
             return Err(ApiError::CsrfMismatch);
         }
     }
-    let user = state
-        .store
-        .console_user(session.user_id)
-        .await
-        .map_err(unavailable)?
-        .ok_or(ApiError::NotLoggedIn)?;
-    let organisation_id = match (user.user.role, user.user.organisation_id, user.disabled_at) {
-        (ConsoleRole::Verifier, Some(id), None) => id,
+    let organisation = match (member.role(), member.organisation) {
+        (ConsoleRole::Verifier, Some(organisation)) => organisation,
         _ => return Err(ApiError::NotLoggedIn),
     };
-    let organisation = state
-        .store
-        .organisation(organisation_id)
-        .await
-        .map_err(unavailable)?
-        .ok_or(ApiError::NotLoggedIn)?;
     Ok(Caller {
-        organisation_id,
+        organisation_id: organisation.id,
         purposes: purposes(&organisation.organisation.purposes),
         api_key_id: None,
-        user_id: Some(user.id),
+        user_id: Some(member.user.id),
         // Scanner users draw from their own buckets, apart from API keys' ids.
-        bucket: -user.id,
+        bucket: -member.user.id,
     })
 }
 

@@ -2,7 +2,9 @@
 //! per day and purpose, as server-drawn charts and tables, exportable as CSV. The platform operator
 //! sees the nation; an authority's staff see their own region. Every figure comes from the rollup
 //! tables the store keeps as it writes (`region_status_counts`, `region_claims`, `daily_claims`,
-//! `daily_verifications`), never from a scan of licences or audit records.
+//! `daily_verifications`, and for the nation `national_daily_verifications`), never from a scan of
+//! licences or audit records. The national view reads one row per day (claims) and per day and
+//! purpose (verifications), whatever the number of regions; the CSV export gives the regional rows.
 
 use std::collections::BTreeMap;
 
@@ -12,7 +14,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use edl_domain::RegionCode;
 use edl_mdoc::Purpose;
-use edl_store::{ConsoleRole, DailyClaims, DailyVerifications, RegionCount, Store, StoreError};
+use edl_store::{
+    ConsoleRole, NationalDailyClaims, NationalDailyVerifications, RegionCount, Store, StoreError,
+};
 use serde::Deserialize;
 use time::{Date, Duration};
 
@@ -34,14 +38,23 @@ pub(crate) struct DashboardQuery {
     lang: Option<String>,
 }
 
-/// What one view shows.
+/// The scope and period of one view or export.
+#[derive(Clone, Copy)]
+struct Period {
+    scope: Option<RegionCode>,
+    from: Date,
+    to: Date,
+}
+
+/// What one view shows: the regions in scope, and the claims per day and verifications per day and purpose
+/// over the scope (for one region, its own rows; for the nation, the national rollups).
 struct Figures {
     scope: Option<RegionCode>,
     from: Date,
     to: Date,
     regions: Vec<RegionCount>,
-    claims: Vec<DailyClaims>,
-    verifications: Vec<DailyVerifications>,
+    claims: Vec<NationalDailyClaims>,
+    verifications: Vec<NationalDailyVerifications>,
 }
 
 fn parse_day(text: Option<&str>) -> Result<Option<Date>, ()> {
@@ -69,12 +82,8 @@ fn scope_of(s: &Staff) -> Result<Option<RegionCode>, Refusal> {
     }
 }
 
-async fn figures(
-    state: &AppState,
-    scope: Option<RegionCode>,
-    from: Date,
-    to: Date,
-) -> Result<Figures, StoreError> {
+async fn figures(state: &AppState, period: Period) -> Result<Figures, StoreError> {
+    let Period { scope, from, to } = period;
     let regions = state
         .store
         .region_counts()
@@ -82,8 +91,38 @@ async fn figures(
         .into_iter()
         .filter(|r| scope.is_none_or(|s| s == r.region))
         .collect();
-    let claims = state.store.daily_claims(scope, from, to).await?;
-    let verifications = state.store.daily_verifications(scope, from, to).await?;
+    let (claims, verifications) = match scope {
+        None => (
+            state.store.national_daily_claims(from, to).await?,
+            state.store.national_daily_verifications(from, to).await?,
+        ),
+        // One region's rows are already one per day (claims) and per day and purpose (verifications).
+        Some(region) => (
+            state
+                .store
+                .daily_claims(Some(region), from, to)
+                .await?
+                .into_iter()
+                .map(|c| NationalDailyClaims {
+                    day: c.day,
+                    claims: c.claims,
+                    first_claims: c.first_claims,
+                })
+                .collect(),
+            state
+                .store
+                .daily_verifications(Some(region), from, to)
+                .await?
+                .into_iter()
+                .map(|v| NationalDailyVerifications {
+                    day: v.day,
+                    purpose: v.purpose,
+                    valid: v.valid,
+                    not_valid: v.not_valid,
+                })
+                .collect(),
+        ),
+    };
     Ok(Figures {
         scope,
         from,
@@ -100,7 +139,7 @@ async fn prepare(
     headers: &HeaderMap,
     query: &DashboardQuery,
     lang: Lang,
-) -> Result<(Staff, Figures), Response> {
+) -> Result<(Staff, Period), Response> {
     let s = match staff(state, headers).await {
         Ok(Some(s)) => s,
         Ok(None) => return Err(Refusal::NotLoggedIn.page(lang, None)),
@@ -122,10 +161,7 @@ async fn prepare(
     if from > to || (to - from).whole_days() >= MAX_DAYS {
         return Err(bad_period(lang, &s));
     }
-    match figures(state, scope, from, to).await {
-        Ok(f) => Ok((s, f)),
-        Err(e) => Err(store_failure(lang, &e)),
-    }
+    Ok((s, Period { scope, from, to }))
 }
 
 fn bad_period(lang: Lang, s: &Staff) -> Response {
@@ -193,9 +229,13 @@ pub(crate) async fn page(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let (s, f) = match prepare(&state, &headers, &query, lang).await {
+    let (s, period) = match prepare(&state, &headers, &query, lang).await {
         Ok(x) => x,
         Err(r) => return r,
+    };
+    let f = match figures(&state, period).await {
+        Ok(f) => f,
+        Err(e) => return store_failure(lang, &e),
     };
     let all_days = days(f.from, f.to);
     let index = |d: Date| (d - f.from).whole_days() as usize;
@@ -394,8 +434,12 @@ pub(crate) async fn csv(
     let mut out = String::new();
     match kind {
         "claims" => {
+            let rows = match state.store.daily_claims(f.scope, f.from, f.to).await {
+                Ok(rows) => rows,
+                Err(e) => return store_failure(lang, &e),
+            };
             out.push_str("day,region,claims,first_claims\n");
-            for c in &f.claims {
+            for c in &rows {
                 out.push_str(&format!(
                     "{},{},{},{}\n",
                     c.day, c.region, c.claims, c.first_claims
@@ -403,8 +447,12 @@ pub(crate) async fn csv(
             }
         }
         "verifications" => {
+            let rows = match state.store.daily_verifications(f.scope, f.from, f.to).await {
+                Ok(rows) => rows,
+                Err(e) => return store_failure(lang, &e),
+            };
             out.push_str("day,region,purpose,valid,not_valid\n");
-            for v in &f.verifications {
+            for v in &rows {
                 out.push_str(&format!(
                     "{},{},{},{},{}\n",
                     v.day,
@@ -416,10 +464,17 @@ pub(crate) async fn csv(
             }
         }
         "regions" => {
+            let regions = match state.store.region_counts().await {
+                Ok(regions) => regions,
+                Err(e) => return store_failure(lang, &e),
+            };
             out.push_str(
                 "region,name,licences,claimed,black,red,invalid,not_displayed,enabled_from\n",
             );
-            for r in &f.regions {
+            for r in regions
+                .iter()
+                .filter(|r| f.scope.is_none_or(|s| s == r.region))
+            {
                 out.push_str(&format!(
                     "{},{},{},{},{},{},{},{},{}\n",
                     r.region,

@@ -69,6 +69,10 @@ pub(crate) fn routes() -> Router<AppState> {
             post(organisations::revoke_key),
         )
         .route("/console/users", post(organisations::create_user))
+        .route(
+            "/console/users/{id}/{action}",
+            post(organisations::set_user_disabled),
+        )
         .route("/console/import", get(import::page))
         .route("/console/import/{id}", get(import::progress))
         .route("/console/import/{id}/rejects.csv", get(import::rejects))

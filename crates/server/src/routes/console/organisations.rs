@@ -10,7 +10,8 @@ use axum::response::{Html, IntoResponse, Response};
 use edl_mdoc::Purpose;
 use edl_mdoc::purpose::PURPOSES;
 use edl_store::{
-    AuthorityId, ConsoleRole, NewApiKey, NewConsoleUser, NewOrganisation, Store, StoreError,
+    AuthorityId, ConsoleRole, ConsoleUser, NewApiKey, NewConsoleUser, NewOrganisation, Store,
+    StoreError,
 };
 use serde::Deserialize;
 
@@ -85,6 +86,33 @@ pub(crate) struct UserForm {
     /// For verifier staff: the organisation's id.
     #[serde(default)]
     organisation_id: Option<String>,
+}
+
+/// A staff row's state and the form that switches it (disable an active account, enable a disabled one). The
+/// platform operator's own row has no form: an operator cannot lock themselves out.
+fn user_state_cell(lang: Lang, s: &Staff, u: &ConsoleUser) -> String {
+    let (state, action, label) = match u.disabled_at {
+        None => (
+            lang.t("启用", "Active"),
+            "disable",
+            lang.t("停用", "Disable"),
+        ),
+        Some(_) => (
+            lang.t("已停用", "Disabled"),
+            "enable",
+            lang.t("启用", "Enable"),
+        ),
+    };
+    let form = if u.id == s.user.id {
+        String::new()
+    } else {
+        format!(
+            r#" <form method="post" action="/console/users/{id}/{action}" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" data-action="{action}">{label}</button></form>"#,
+            id = u.id,
+            csrf = escape(s.csrf()),
+        )
+    };
+    format!(r#"<td data-state="{action}">{state}{form}</td>"#)
 }
 
 fn kind_name(lang: Lang, code: &str) -> String {
@@ -227,10 +255,11 @@ async fn render_list(
                 .map(|a| a.authority.name.as_str().to_owned())
                 .unwrap_or_else(|| lang.t("全国", "National").to_owned());
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td>{}</tr>",
                 escape(&u.user.username),
                 u.user.role.as_str(),
-                escape(&scope)
+                escape(&scope),
+                user_state_cell(lang, s, u)
             )
         })
         .collect::<String>();
@@ -252,7 +281,7 @@ async fn render_list(
 </section>
 <section>
   <h2>{staff_title}</h2>
-  <table id="authority-staff"><thead><tr><th>{h_user}</th><th>{h_role}</th><th>{h_scope}</th></tr></thead><tbody>{user_rows}</tbody></table>
+  <table id="authority-staff"><thead><tr><th>{h_user}</th><th>{h_role}</th><th>{h_scope}</th><th>{h_state}</th></tr></thead><tbody>{user_rows}</tbody></table>
   <form method="post" action="/console/users" id="user-form" class="change">
     <input type="hidden" name="csrf" value="{csrf}">
     <label>{h_user} <input name="username" maxlength="64" required></label>
@@ -274,6 +303,7 @@ async fn render_list(
         h_password = lang.t("初始密码", "Initial password"),
         h_role = lang.t("角色", "Role"),
         h_scope = lang.t("范围", "Scope"),
+        h_state = lang.t("状态", "State"),
         h_authority = lang.t("发证机关", "Issuing authority"),
         operator = lang.t("业务经办人", "Operator"),
         auditor = lang.t("审计员", "Auditor"),
@@ -427,7 +457,13 @@ async fn render_organisation(
     let staff_rows = users
         .iter()
         .filter(|u| u.user.organisation_id == Some(id))
-        .map(|u| format!("<tr><td>{}</td></tr>", escape(&u.user.username)))
+        .map(|u| {
+            format!(
+                "<tr><td>{}</td>{}</tr>",
+                escape(&u.user.username),
+                user_state_cell(lang, s, u)
+            )
+        })
         .collect::<String>();
     let purposes = organisation
         .organisation
@@ -721,6 +757,62 @@ pub(crate) async fn create_user(
             )
             .await
         }
+        Err(e) => store_failure(lang, &e),
+    }
+}
+
+/// `POST /console/users/{id}/disable` and `/enable`: the platform operator disables a staff account (its
+/// sessions end at once; it stays in the history and the audit) or enables it again.
+pub(crate) async fn set_user_disabled(
+    State(state): State<AppState>,
+    Path((id, action)): Path<(i64, String)>,
+    Query(query): Query<OrgQuery>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let lang = Lang::of(query.lang.as_deref(), &headers);
+    let s = match platform_form(&state, &headers, lang, &form.csrf).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let disabled_at = match action.as_str() {
+        "disable" => Some(state.clock.now()),
+        "enable" => None,
+        _ => return Refusal::NotFound.page(lang, Some(&s)),
+    };
+    let user = match state.store.console_user(id).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Refusal::NotFound.page(lang, Some(&s)),
+        Err(e) => return store_failure(lang, &e),
+    };
+    if user.id == s.user.id {
+        let note = error_note(
+            "own_account",
+            lang.t(
+                "不能停用自己的账号。",
+                "You cannot disable your own account.",
+            ),
+        );
+        return render_list(&state, lang, &s, &note, StatusCode::CONFLICT).await;
+    }
+    match state
+        .store
+        .set_console_user_disabled(&user.user.username, disabled_at)
+        .await
+    {
+        Ok(u) => {
+            tracing::info!(
+                user_id = s.user.id,
+                target_user_id = u.id,
+                disabled = u.disabled_at.is_some(),
+                "console: staff account switched"
+            );
+            match u.user.organisation_id {
+                Some(org) => see_other(&format!("/console/organisations/{org}")),
+                None => see_other("/console/organisations"),
+            }
+        }
+        Err(StoreError::NotFound { .. }) => Refusal::NotFound.page(lang, Some(&s)),
         Err(e) => store_failure(lang, &e),
     }
 }
