@@ -4,6 +4,7 @@
 //! `docs/qr-format.md` is the specification; this file is its implementation.
 
 use ciborium::Value;
+use edl_cbor::Item;
 use edl_domain::{CitizenId, DrivingClass, Licence, Sex, ValidityEnd};
 use edl_mdoc::elements::{Element, element};
 use edl_mdoc::latin::split_name;
@@ -259,19 +260,74 @@ pub enum FieldValue {
     PortraitDigest([u8; 16]),
 }
 
+/// What [`FieldValue`] reads of a value, the same whether it is a decoded [`Value`] or an
+/// [`Item`] read in place.
+trait Scalar {
+    fn integer(&self) -> Option<i128>;
+    fn text(&self) -> Option<&str>;
+    fn bytes(&self) -> Option<&[u8]>;
+    fn boolean(&self) -> Option<bool>;
+    fn null(&self) -> bool;
+}
+
+impl Scalar for Value {
+    fn integer(&self) -> Option<i128> {
+        self.as_integer().map(i128::from)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_text()
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        self.as_bytes().map(Vec::as_slice)
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
+impl Scalar for Item<'_> {
+    fn integer(&self) -> Option<i128> {
+        self.as_integer()
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_text()
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        self.as_bytes()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
 impl FieldValue {
     /// Reads `value` as `kind`; `None` when it does not fit the kind.
     pub fn read(kind: Kind, value: &Value) -> Option<FieldValue> {
-        let uint = || -> Option<u64> { value.as_integer().and_then(|i| u64::try_from(i).ok()) };
+        FieldValue::read_scalar(kind, value)
+    }
+
+    /// Reads an item in place as `kind`, as [`FieldValue::read`] reads its decoded value.
+    pub fn read_item(kind: Kind, item: Item<'_>) -> Option<FieldValue> {
+        FieldValue::read_scalar(kind, &item)
+    }
+
+    fn read_scalar(kind: Kind, value: &impl Scalar) -> Option<FieldValue> {
+        let uint = || -> Option<u64> { value.integer().and_then(|i| u64::try_from(i).ok()) };
         let day = || -> Option<Date> {
-            let n = i64::try_from(value.as_integer()?).ok()?;
+            let n = i64::try_from(value.integer()?).ok()?;
             date_of_days(n)
         };
         Some(match kind {
-            Kind::Text => FieldValue::Text(value.as_text()?.to_owned()),
+            Kind::Text => FieldValue::Text(value.text()?.to_owned()),
             Kind::Days => FieldValue::Date(day()?),
             Kind::DaysOrLongTerm => {
-                if value.is_null() {
+                if value.null() {
                     FieldValue::LongTerm
                 } else {
                     FieldValue::Date(day()?)
@@ -283,7 +339,7 @@ impl FieldValue {
                 2 => Sex::Female,
                 _ => return None,
             }),
-            Kind::Bool => FieldValue::Bool(value.as_bool()?),
+            Kind::Bool => FieldValue::Bool(value.boolean()?),
             Kind::CitizenId => {
                 let n = uint()?;
                 if n >= 100_000_000_000_000_000 {
@@ -302,9 +358,7 @@ impl FieldValue {
                 }
                 FieldValue::FileNumber(format!("{n:012}"))
             }
-            Kind::PortraitDigest => {
-                FieldValue::PortraitDigest(value.as_bytes()?.as_slice().try_into().ok()?)
-            }
+            Kind::PortraitDigest => FieldValue::PortraitDigest(value.bytes()?.try_into().ok()?),
         })
     }
 
