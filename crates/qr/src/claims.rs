@@ -9,6 +9,8 @@ use edl_domain::{CitizenId, DrivingClass, Licence, Sex, ValidityEnd};
 use edl_mdoc::elements::{Element, element};
 use edl_mdoc::latin::split_name;
 use edl_mdoc::{CN_NAMESPACE, ISO_NAMESPACE, Purpose};
+use std::sync::OnceLock;
+
 use time::{Date, Duration};
 
 /// How a value is written.
@@ -117,6 +119,34 @@ impl Field {
         }
         true
     }
+}
+
+/// Which fields a credential for `purpose` carries, one bit per key: [`Field::carried_for`] worked
+/// out once per purpose (it looks the elements up by name).
+fn carried_keys(purpose: Purpose) -> u32 {
+    static KEYS: OnceLock<[u32; 5]> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut keys = [0u32; 5];
+        for p in edl_mdoc::purpose::PURPOSES {
+            keys[usize::from(purpose_code(p) - 1)] = FIELDS
+                .iter()
+                .filter(|f| f.carried_for(p))
+                .fold(0, |k, f| k | 1 << f.key);
+        }
+        keys
+    });
+    keys[usize::from(purpose_code(purpose) - 1)]
+}
+
+/// [`Field::carried_for`], without the look-ups.
+pub(crate) fn carries(purpose: Purpose, field: &Field) -> bool {
+    carried_keys(purpose) & 1 << field.key != 0
+}
+
+/// [`Field::element`]'s `label_zh`, without the look-up.
+pub(crate) fn label_zh(field: &Field) -> &'static str {
+    static LABELS: OnceLock<[&'static str; FIELDS.len()]> = OnceLock::new();
+    LABELS.get_or_init(|| FIELDS.map(|f| f.element().label_zh))[usize::from(field.key) - 1]
 }
 
 /// The purposes and their numbers in the claims (`1` roadside … `5` insurer).
@@ -415,6 +445,16 @@ mod tests {
                     f.identifier,
                     p.as_str()
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_tables_worked_out_once_agree_with_the_look_ups() {
+        for p in PURPOSES {
+            for f in &FIELDS {
+                assert_eq!(carries(p, f), f.carried_for(p), "{}", f.identifier);
+                assert_eq!(label_zh(f), f.element().label_zh);
             }
         }
     }

@@ -421,7 +421,7 @@ impl Claims {
         let purpose = purpose.ok_or_else(|| claim_error("no purpose"))?;
         let elements = elements.ok_or_else(|| claim_error("no elements"))?;
         for (field, _) in &elements {
-            if !field.carried_for(purpose) {
+            if !claims::carries(purpose, field) {
                 return Err(claim_error(format!(
                     "element {} is not carried for the purpose {}",
                     field.identifier,

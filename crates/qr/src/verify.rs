@@ -20,7 +20,7 @@ use edl_pki::{
 use edl_status_list::{CredentialStatus, VerifiedStatusList};
 use time::{Duration, OffsetDateTime};
 
-use crate::claims::{FieldValue, purpose_code};
+use crate::claims::{FieldValue, label_zh, purpose_code};
 use crate::credential::{Claims, CredentialRef, KID_LEN, sig_structure, signer_kid};
 use crate::presentation::{PresentationRef, holder_signed_bytes, read_payload, text_payload};
 
@@ -633,7 +633,9 @@ impl Run {
                 return None;
             }
         };
-        self.learn(&claims);
+        self.report.purpose = Some(claims.purpose);
+        self.report.valid_from = Some(claims.valid_from);
+        self.report.valid_until = Some(claims.valid_until);
         self.push(
             "credential.validity",
             if input.at < claims.valid_from {
@@ -681,8 +683,18 @@ impl Run {
             Some(FieldValue::Text(t)) => StatusSet::parse(t).ok(),
             _ => None,
         };
+        let status_index = claims.status_index;
+        self.report.fields = claims
+            .elements
+            .into_iter()
+            .map(|(f, value)| ShownField {
+                identifier: f.identifier,
+                label_zh: label_zh(f),
+                value,
+            })
+            .collect();
         Some(Rest {
-            status_index: claims.status_index,
+            status_index,
             letters,
         })
     }
@@ -736,21 +748,6 @@ impl Run {
             DisplayState::RedQr | DisplayState::Invalid => Colour::Red,
             DisplayState::NotDisplayed => Colour::None,
         };
-    }
-
-    fn learn(&mut self, claims: &Claims) {
-        self.report.purpose = Some(claims.purpose);
-        self.report.valid_from = Some(claims.valid_from);
-        self.report.valid_until = Some(claims.valid_until);
-        self.report.fields = claims
-            .elements
-            .iter()
-            .map(|(f, v)| ShownField {
-                identifier: f.identifier,
-                label_zh: f.element().label_zh,
-                value: v.clone(),
-            })
-            .collect();
     }
 }
 
