@@ -143,6 +143,30 @@ impl<'a> Item<'a> {
         }
     }
 
+    /// An integer as [`crate::decode`] reads it into a [`Value::Integer`]: major types 0 and 1,
+    /// and the bignums (tags 2 and 3) that ciborium reads as integers, those whose value fits a
+    /// `u64` or an `i64` (those go through ciborium itself, so the two readers agree).
+    pub fn as_integer(&self) -> Option<i128> {
+        let head = self.head()?;
+        match head.major {
+            0 => Some(i128::from(head.argument)),
+            1 => Some(-1 - i128::from(head.argument)),
+            6 if head.argument == 2 || head.argument == 3 => {
+                self.to_value().ok()?.as_integer().map(i128::from)
+            }
+            _ => None,
+        }
+    }
+
+    /// A boolean (`false` or `true`).
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.raw.first() {
+            Some(0xf4) => Some(false),
+            Some(0xf5) => Some(true),
+            _ => None,
+        }
+    }
+
     /// A byte string's content.
     pub fn as_bytes(&self) -> Option<&'a [u8]> {
         self.string(2)
@@ -360,6 +384,50 @@ mod tests {
         assert!(item.get("d").is_none());
         assert_eq!(item.as_map().unwrap().len(), 3);
         assert_eq!(item.to_value().unwrap(), value);
+    }
+
+    #[test]
+    fn integers_and_booleans_match_what_ciborium_reads() {
+        for h in [
+            "00",
+            "17",
+            "1818",
+            "1bffffffffffffffff",
+            "20",
+            "3b7fffffffffffffff",
+            "3b8000000000000000",
+            "3bffffffffffffffff",
+            "c24101",
+            "c240",
+            "c2480000000000000001",
+            "c248ffffffffffffffff",
+            "c249010000000000000000",
+            "c250000000000000000000000000000000ff",
+            "c35000000000000000008000000000000000",
+            "c25000000000000000010000000000000000",
+            "c34101",
+            "c3487fffffffffffffff",
+            "c3488000000000000000",
+            "c2420001",
+            "c201",
+            "c1187b",
+            "d8184101",
+            "4101",
+            "6131",
+            "f4",
+            "f5",
+            "f6",
+            "f7",
+            "f93c00",
+            "80",
+            "a0",
+        ] {
+            let bytes = hex(h);
+            let value = decode(&bytes, 1024).unwrap();
+            let item = Item::decode(&bytes, 1024).unwrap();
+            assert_eq!(item.as_integer(), value.as_integer().map(i128::from), "{h}");
+            assert_eq!(item.as_bool(), value.as_bool(), "{h}");
+        }
     }
 
     #[test]

@@ -44,8 +44,23 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Each byte's value in the alphabet, `NONE` for the bytes outside it.
+const VALUES: [u8; 256] = {
+    let mut values = [NONE; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        values[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    values
+};
+const NONE: u8 = 0xff;
+
 fn value(c: u8) -> Option<usize> {
-    ALPHABET.iter().position(|&a| a == c)
+    match VALUES[usize::from(c)] {
+        NONE => None,
+        v => Some(usize::from(v)),
+    }
 }
 
 /// Decodes a Base45 text; every character, the length and every group's range are checked.

@@ -4,10 +4,13 @@
 //! `docs/qr-format.md` is the specification; this file is its implementation.
 
 use ciborium::Value;
+use edl_cbor::Item;
 use edl_domain::{CitizenId, DrivingClass, Licence, Sex, ValidityEnd};
 use edl_mdoc::elements::{Element, element};
 use edl_mdoc::latin::split_name;
 use edl_mdoc::{CN_NAMESPACE, ISO_NAMESPACE, Purpose};
+use std::sync::OnceLock;
+
 use time::{Date, Duration};
 
 /// How a value is written.
@@ -116,6 +119,34 @@ impl Field {
         }
         true
     }
+}
+
+/// Which fields a credential for `purpose` carries, one bit per key: [`Field::carried_for`] worked
+/// out once per purpose (it looks the elements up by name).
+fn carried_keys(purpose: Purpose) -> u32 {
+    static KEYS: OnceLock<[u32; 5]> = OnceLock::new();
+    let keys = KEYS.get_or_init(|| {
+        let mut keys = [0u32; 5];
+        for p in edl_mdoc::purpose::PURPOSES {
+            keys[usize::from(purpose_code(p) - 1)] = FIELDS
+                .iter()
+                .filter(|f| f.carried_for(p))
+                .fold(0, |k, f| k | 1 << f.key);
+        }
+        keys
+    });
+    keys[usize::from(purpose_code(purpose) - 1)]
+}
+
+/// [`Field::carried_for`], without the look-ups.
+pub(crate) fn carries(purpose: Purpose, field: &Field) -> bool {
+    carried_keys(purpose) & 1 << field.key != 0
+}
+
+/// [`Field::element`]'s `label_zh`, without the look-up.
+pub(crate) fn label_zh(field: &Field) -> &'static str {
+    static LABELS: OnceLock<[&'static str; FIELDS.len()]> = OnceLock::new();
+    LABELS.get_or_init(|| FIELDS.map(|f| f.element().label_zh))[usize::from(field.key) - 1]
 }
 
 /// The purposes and their numbers in the claims (`1` roadside … `5` insurer).
@@ -259,19 +290,74 @@ pub enum FieldValue {
     PortraitDigest([u8; 16]),
 }
 
+/// What [`FieldValue`] reads of a value, the same whether it is a decoded [`Value`] or an
+/// [`Item`] read in place.
+trait Scalar {
+    fn integer(&self) -> Option<i128>;
+    fn text(&self) -> Option<&str>;
+    fn bytes(&self) -> Option<&[u8]>;
+    fn boolean(&self) -> Option<bool>;
+    fn null(&self) -> bool;
+}
+
+impl Scalar for Value {
+    fn integer(&self) -> Option<i128> {
+        self.as_integer().map(i128::from)
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_text()
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        self.as_bytes().map(Vec::as_slice)
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
+impl Scalar for Item<'_> {
+    fn integer(&self) -> Option<i128> {
+        self.as_integer()
+    }
+    fn text(&self) -> Option<&str> {
+        self.as_text()
+    }
+    fn bytes(&self) -> Option<&[u8]> {
+        self.as_bytes()
+    }
+    fn boolean(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn null(&self) -> bool {
+        self.is_null()
+    }
+}
+
 impl FieldValue {
     /// Reads `value` as `kind`; `None` when it does not fit the kind.
     pub fn read(kind: Kind, value: &Value) -> Option<FieldValue> {
-        let uint = || -> Option<u64> { value.as_integer().and_then(|i| u64::try_from(i).ok()) };
+        FieldValue::read_scalar(kind, value)
+    }
+
+    /// Reads an item in place as `kind`, as [`FieldValue::read`] reads its decoded value.
+    pub fn read_item(kind: Kind, item: Item<'_>) -> Option<FieldValue> {
+        FieldValue::read_scalar(kind, &item)
+    }
+
+    fn read_scalar(kind: Kind, value: &impl Scalar) -> Option<FieldValue> {
+        let uint = || -> Option<u64> { value.integer().and_then(|i| u64::try_from(i).ok()) };
         let day = || -> Option<Date> {
-            let n = i64::try_from(value.as_integer()?).ok()?;
+            let n = i64::try_from(value.integer()?).ok()?;
             date_of_days(n)
         };
         Some(match kind {
-            Kind::Text => FieldValue::Text(value.as_text()?.to_owned()),
+            Kind::Text => FieldValue::Text(value.text()?.to_owned()),
             Kind::Days => FieldValue::Date(day()?),
             Kind::DaysOrLongTerm => {
-                if value.is_null() {
+                if value.null() {
                     FieldValue::LongTerm
                 } else {
                     FieldValue::Date(day()?)
@@ -283,7 +369,7 @@ impl FieldValue {
                 2 => Sex::Female,
                 _ => return None,
             }),
-            Kind::Bool => FieldValue::Bool(value.as_bool()?),
+            Kind::Bool => FieldValue::Bool(value.boolean()?),
             Kind::CitizenId => {
                 let n = uint()?;
                 if n >= 100_000_000_000_000_000 {
@@ -302,9 +388,7 @@ impl FieldValue {
                 }
                 FieldValue::FileNumber(format!("{n:012}"))
             }
-            Kind::PortraitDigest => {
-                FieldValue::PortraitDigest(value.as_bytes()?.as_slice().try_into().ok()?)
-            }
+            Kind::PortraitDigest => FieldValue::PortraitDigest(value.bytes()?.try_into().ok()?),
         })
     }
 
@@ -361,6 +445,16 @@ mod tests {
                     f.identifier,
                     p.as_str()
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn the_tables_worked_out_once_agree_with_the_look_ups() {
+        for p in PURPOSES {
+            for f in &FIELDS {
+                assert_eq!(carries(p, f), f.carried_for(p), "{}", f.identifier);
+                assert_eq!(label_zh(f), f.element().label_zh);
             }
         }
     }

@@ -4,6 +4,7 @@
 //! (prepare → signature → complete) so that an HSM can sign.
 
 use ciborium::Value;
+use edl_cbor::{Item, Writer};
 use edl_domain::Licence;
 use edl_mdoc::Purpose;
 use edl_pki::{CertificateDer, Curve, PublicKey, SignError, Signer};
@@ -119,12 +120,13 @@ fn seconds(t: OffsetDateTime) -> u64 {
 
 /// `Sig_structure` (RFC 9052 §4.4) for a credential: `["Signature1", protected, h'', payload]`.
 pub fn sig_structure(payload: &[u8]) -> Vec<u8> {
-    edl_cbor::encode(&Value::Array(vec![
-        Value::from("Signature1"),
-        Value::Bytes(PROTECTED.to_vec()),
-        Value::Bytes(Vec::new()),
-        Value::Bytes(payload.to_vec()),
-    ]))
+    let mut w = Writer::with_capacity(payload.len() + 24);
+    w.array(4)
+        .text("Signature1")
+        .bytes(&PROTECTED)
+        .bytes(&[])
+        .bytes(payload);
+    w.into_bytes()
 }
 
 /// The claims of a credential for `licence` (the payload the issuer signs).
@@ -265,60 +267,76 @@ pub struct ParsedCredential {
 impl ParsedCredential {
     /// Reads the COSE_Sign1 strictly: `[h'A10126', {4: kid}, payload, signature]`.
     pub fn parse(bytes: &[u8]) -> Result<ParsedCredential, CredentialError> {
-        let value = edl_cbor::decode(bytes, MAX_CREDENTIAL_BYTES)
-            .map_err(|e| CredentialError::Cbor(e.to_string()))?;
-        let Value::Array(parts) = value else {
-            return Err(CredentialError::Structure("not an array"));
-        };
-        let [protected, unprotected, payload, signature]: [Value; 4] = parts
-            .try_into()
-            .map_err(|_| CredentialError::Structure("not an array of four"))?;
-        if protected.as_bytes().map(Vec::as_slice) != Some(&PROTECTED[..]) {
-            return Err(CredentialError::Structure(
-                "the protected header is not exactly {1: -7} (ES256)",
-            ));
-        }
-        let kid = match unprotected {
-            Value::Map(entries) if entries.len() == 1 => match &entries[0] {
-                (k, Value::Bytes(kid)) if k.as_integer() == Some(KID.into()) => kid
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| CredentialError::Structure("the kid is not 8 bytes"))?,
-                _ => {
-                    return Err(CredentialError::Structure(
-                        "the unprotected header is not {4: kid}",
-                    ));
-                }
-            },
-            _ => {
-                return Err(CredentialError::Structure(
-                    "the unprotected header is not {4: kid}",
-                ));
-            }
-        };
-        let Value::Bytes(payload) = payload else {
-            return Err(CredentialError::Structure(
-                "the payload is not a byte string",
-            ));
-        };
-        let Value::Bytes(signature) = signature else {
-            return Err(CredentialError::Structure(
-                "the signature is not a byte string",
-            ));
-        };
-        if signature.len() != 64 {
-            return Err(CredentialError::Structure("the signature is not 64 bytes"));
-        }
+        let parsed = CredentialRef::parse(bytes)?;
         Ok(ParsedCredential {
-            kid,
-            payload,
-            signature,
+            kid: parsed.kid,
+            payload: parsed.payload.to_vec(),
+            signature: parsed.signature.to_vec(),
         })
     }
 
     /// Reads the claims (strictly; unknown claim keys are refused, unknown element keys too).
     pub fn claims(&self) -> Result<Claims, CredentialError> {
         Claims::parse(&self.payload)
+    }
+}
+
+/// The parts of a credential's COSE_Sign1, borrowed from its bytes (the verifier's view;
+/// [`ParsedCredential`] owns them).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CredentialRef<'a> {
+    pub(crate) kid: [u8; KID_LEN],
+    pub(crate) payload: &'a [u8],
+    pub(crate) signature: &'a [u8],
+}
+
+impl<'a> CredentialRef<'a> {
+    /// Reads the COSE_Sign1 in place, with the checks and errors of [`ParsedCredential::parse`].
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<CredentialRef<'a>, CredentialError> {
+        let item = Item::decode(bytes, MAX_CREDENTIAL_BYTES)
+            .map_err(|e| CredentialError::Cbor(e.to_string()))?;
+        let mut parts = item
+            .as_array()
+            .ok_or(CredentialError::Structure("not an array"))?;
+        let (Some(protected), Some(unprotected), Some(payload), Some(signature), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(CredentialError::Structure("not an array of four"));
+        };
+        if protected.as_bytes() != Some(&PROTECTED[..]) {
+            return Err(CredentialError::Structure(
+                "the protected header is not exactly {1: -7} (ES256)",
+            ));
+        }
+        let not_kid = CredentialError::Structure("the unprotected header is not {4: kid}");
+        let mut entries = unprotected.as_map().ok_or(not_kid.clone())?;
+        let (Some((k, v)), None) = (entries.next(), entries.next()) else {
+            return Err(not_kid);
+        };
+        let kid = match v.as_bytes() {
+            Some(kid) if k.as_integer() == Some(KID.into()) => kid
+                .try_into()
+                .map_err(|_| CredentialError::Structure("the kid is not 8 bytes"))?,
+            _ => return Err(not_kid),
+        };
+        let payload = payload.as_bytes().ok_or(CredentialError::Structure(
+            "the payload is not a byte string",
+        ))?;
+        let signature = signature.as_bytes().ok_or(CredentialError::Structure(
+            "the signature is not a byte string",
+        ))?;
+        if signature.len() != 64 {
+            return Err(CredentialError::Structure("the signature is not 64 bytes"));
+        }
+        Ok(CredentialRef {
+            kid,
+            payload,
+            signature,
+        })
     }
 }
 
@@ -343,7 +361,7 @@ fn claim_error(what: impl Into<String>) -> CredentialError {
     CredentialError::Claims(what.into())
 }
 
-fn time_of(value: &Value, what: &str) -> Result<OffsetDateTime, CredentialError> {
+fn time_of(value: Item<'_>, what: &str) -> Result<OffsetDateTime, CredentialError> {
     value
         .as_integer()
         .and_then(|i| i64::try_from(i).ok())
@@ -351,28 +369,29 @@ fn time_of(value: &Value, what: &str) -> Result<OffsetDateTime, CredentialError>
         .ok_or_else(|| claim_error(format!("{what} is not a time in seconds")))
 }
 
+/// An unsigned integer as the claims take it (a bignum that fits counts too, as before).
+fn uint_of(value: Item<'_>) -> Option<u64> {
+    value.as_integer().and_then(|i| u64::try_from(i).ok())
+}
+
 impl Claims {
     /// Reads claims bytes.
     pub fn parse(bytes: &[u8]) -> Result<Claims, CredentialError> {
-        let value = edl_cbor::decode(bytes, MAX_CREDENTIAL_BYTES)
-            .map_err(|e| claim_error(e.to_string()))?;
-        let Value::Map(entries) = value else {
-            return Err(claim_error("not a map"));
-        };
+        let item =
+            Item::decode(bytes, MAX_CREDENTIAL_BYTES).map_err(|e| claim_error(e.to_string()))?;
+        let entries = item.as_map().ok_or_else(|| claim_error("not a map"))?;
         let mut purpose = None;
         let mut device_key = None;
         let mut valid_from = None;
         let mut valid_until = None;
         let mut status_index = None;
         let mut elements = None;
-        for (k, v) in &entries {
-            let k = k
-                .as_integer()
-                .and_then(|i| u64::try_from(i).ok())
-                .ok_or_else(|| claim_error("a claim key is not an unsigned integer"))?;
+        for (k, v) in entries {
+            let k =
+                uint_of(k).ok_or_else(|| claim_error("a claim key is not an unsigned integer"))?;
             match k {
                 key::PURPOSE => {
-                    let code = v.as_integer().and_then(|i| u64::try_from(i).ok());
+                    let code = uint_of(v);
                     purpose = Some(
                         code.and_then(claims::purpose_of_code)
                             .ok_or_else(|| claim_error("unknown purpose"))?,
@@ -381,7 +400,7 @@ impl Claims {
                 key::DEVICE_KEY => {
                     let bytes: [u8; 33] = v
                         .as_bytes()
-                        .and_then(|b| b.as_slice().try_into().ok())
+                        .and_then(|b| b.try_into().ok())
                         .filter(|b: &[u8; 33]| matches!(b[0], 2 | 3))
                         .ok_or_else(|| {
                             claim_error("the device key is not a compressed P-256 point")
@@ -391,13 +410,9 @@ impl Claims {
                 key::VALID_FROM => valid_from = Some(time_of(v, "valid_from")?),
                 key::VALID_UNTIL => valid_until = Some(time_of(v, "valid_until")?),
                 key::STATUS_INDEX => {
-                    status_index = Some(
-                        v.as_integer()
-                            .and_then(|i| u64::try_from(i).ok())
-                            .ok_or_else(|| {
-                                claim_error("the status index is not an unsigned integer")
-                            })?,
-                    );
+                    status_index = Some(uint_of(v).ok_or_else(|| {
+                        claim_error("the status index is not an unsigned integer")
+                    })?);
                 }
                 key::ELEMENTS => elements = Some(read_elements(v)?),
                 other => return Err(claim_error(format!("unknown claim {other}"))),
@@ -406,7 +421,7 @@ impl Claims {
         let purpose = purpose.ok_or_else(|| claim_error("no purpose"))?;
         let elements = elements.ok_or_else(|| claim_error("no elements"))?;
         for (field, _) in &elements {
-            if !field.carried_for(purpose) {
+            if !claims::carries(purpose, field) {
                 return Err(claim_error(format!(
                     "element {} is not carried for the purpose {}",
                     field.identifier,
@@ -438,27 +453,24 @@ impl Claims {
 }
 
 fn read_elements(
-    value: &Value,
+    value: Item<'_>,
 ) -> Result<Vec<(&'static claims::Field, claims::FieldValue)>, CredentialError> {
-    let Value::Map(entries) = value else {
-        return Err(claim_error("the elements are not a map"));
-    };
-    entries
-        .iter()
-        .map(|(k, v)| {
-            let key = k
-                .as_integer()
-                .and_then(|i| u64::try_from(i).ok())
-                .ok_or_else(|| claim_error("an element key is not an unsigned integer"))?;
-            let field =
-                claims::by_key(key).ok_or_else(|| claim_error(format!("unknown element {key}")))?;
-            let value = claims::FieldValue::read(field.kind, v).ok_or_else(|| {
-                claim_error(format!(
-                    "element {} has the wrong type or range",
-                    field.identifier
-                ))
-            })?;
-            Ok((field, value))
-        })
-        .collect()
+    let entries = value
+        .as_map()
+        .ok_or_else(|| claim_error("the elements are not a map"))?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (k, v) in entries {
+        let key =
+            uint_of(k).ok_or_else(|| claim_error("an element key is not an unsigned integer"))?;
+        let field =
+            claims::by_key(key).ok_or_else(|| claim_error(format!("unknown element {key}")))?;
+        let value = claims::FieldValue::read_item(field.kind, v).ok_or_else(|| {
+            claim_error(format!(
+                "element {} has the wrong type or range",
+                field.identifier
+            ))
+        })?;
+        out.push((field, value));
+    }
+    Ok(out)
 }

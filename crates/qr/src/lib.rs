@@ -18,6 +18,9 @@ pub mod presentation;
 pub mod report_json;
 pub mod verify;
 
+#[cfg(test)]
+mod equivalence_tests;
+
 pub use credential::{CompactCredential, CredentialRequest, PreparedCredential, issue, prepare};
 pub use presentation::{PREFIX, Presentation, TextError, decode_text, present};
 pub use verify::{

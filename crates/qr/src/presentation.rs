@@ -3,7 +3,7 @@
 //! signature. This is all a wallet (the command-line one or the browser) has to do every few
 //! seconds; `docs/qr-format.md` specifies it byte for byte.
 
-use ciborium::Value;
+use edl_cbor::{Item, Writer};
 use edl_pki::{SignError, Signer};
 use time::OffsetDateTime;
 
@@ -33,6 +33,27 @@ pub struct Presentation {
     pub device_signature: Vec<u8>,
 }
 
+/// A decoded QR payload borrowed from the payload bytes: what the verifier reads (a
+/// [`Presentation`] owns the same parts).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PresentationRef<'a> {
+    pub(crate) credential: &'a [u8],
+    pub(crate) generated_at: OffsetDateTime,
+    pub(crate) challenge: &'a [u8],
+    pub(crate) device_signature: &'a [u8],
+}
+
+impl PresentationRef<'_> {
+    fn to_owned(self) -> Presentation {
+        Presentation {
+            credential: self.credential.to_vec(),
+            generated_at: self.generated_at,
+            challenge: self.challenge.to_vec(),
+            device_signature: self.device_signature.to_vec(),
+        }
+    }
+}
+
 /// The bytes the device signs: `["EDL1", credential, generated, purpose, challenge]`.
 pub fn holder_signed_bytes(
     credential: &[u8],
@@ -40,13 +61,14 @@ pub fn holder_signed_bytes(
     purpose_code: u8,
     challenge: &[u8],
 ) -> Vec<u8> {
-    edl_cbor::encode(&Value::Array(vec![
-        Value::from(CONTEXT),
-        Value::Bytes(credential.to_vec()),
-        Value::from(generated),
-        Value::from(purpose_code),
-        Value::Bytes(challenge.to_vec()),
-    ]))
+    let mut w = Writer::with_capacity(credential.len() + challenge.len() + 24);
+    w.array(5)
+        .text(CONTEXT)
+        .bytes(credential)
+        .uint(generated)
+        .uint(u64::from(purpose_code))
+        .bytes(challenge);
+    w.into_bytes()
 }
 
 /// Why the holder could not make a code.
@@ -92,13 +114,14 @@ pub fn present(
     if signature.len() != 64 {
         return Err(PresentError::SignatureLength(signature.len()));
     }
-    let payload = edl_cbor::encode(&Value::Array(vec![
-        Value::Bytes(credential.as_bytes().to_vec()),
-        Value::from(generated),
-        Value::Bytes(challenge.to_vec()),
-        Value::Bytes(signature),
-    ]));
-    Ok(format!("{PREFIX}{}", base45::encode(&payload)))
+    let mut payload = Writer::with_capacity(credential.as_bytes().len() + challenge.len() + 80);
+    payload
+        .array(4)
+        .bytes(credential.as_bytes())
+        .uint(generated)
+        .bytes(challenge)
+        .bytes(&signature);
+    Ok(format!("{PREFIX}{}", base45::encode(payload.as_bytes())))
 }
 
 /// Why a text is not an EDL1 code; each variant says what it is instead, where that is known.
@@ -169,6 +192,12 @@ fn classify_foreign(text: &str) -> TextError {
 
 /// Reads a QR text: prefix, Base45, strict CBOR, structure. The signatures are the verifier's.
 pub fn decode_text(text: &str) -> Result<Presentation, TextError> {
+    let payload = text_payload(text)?;
+    read_payload(&payload).map(PresentationRef::to_owned)
+}
+
+/// The payload behind the prefix of a QR text: the text's checks and Base45.
+pub(crate) fn text_payload(text: &str) -> Result<Vec<u8>, TextError> {
     let text = text.trim_end_matches(['\r', '\n']);
     if text.is_empty() {
         return Err(TextError::Empty);
@@ -179,18 +208,27 @@ pub fn decode_text(text: &str) -> Result<Presentation, TextError> {
     let Some(body) = text.strip_prefix(PREFIX) else {
         return Err(classify_foreign(text));
     };
-    let payload = base45::decode(body)?;
-    let value =
-        edl_cbor::decode(&payload, MAX_TEXT_CHARS).map_err(|e| TextError::Cbor(e.to_string()))?;
-    let Value::Array(parts) = value else {
-        return Err(TextError::Structure("not an array"));
+    Ok(base45::decode(body)?)
+}
+
+/// Reads a payload in place: strict CBOR, then `[credential, generated, challenge, signature]`.
+pub(crate) fn read_payload(payload: &[u8]) -> Result<PresentationRef<'_>, TextError> {
+    let item = Item::decode(payload, MAX_TEXT_CHARS).map_err(|e| TextError::Cbor(e.to_string()))?;
+    let mut parts = item
+        .as_array()
+        .ok_or(TextError::Structure("not an array"))?;
+    let (Some(credential), Some(generated), Some(challenge), Some(signature), None) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return Err(TextError::Structure("not an array of four"));
     };
-    let [credential, generated, challenge, signature]: [Value; 4] = parts
-        .try_into()
-        .map_err(|_| TextError::Structure("not an array of four"))?;
-    let Value::Bytes(credential) = credential else {
-        return Err(TextError::Structure("the credential is not a byte string"));
-    };
+    let credential = credential
+        .as_bytes()
+        .ok_or(TextError::Structure("the credential is not a byte string"))?;
     if credential.len() > MAX_CREDENTIAL_BYTES {
         return Err(TextError::Structure("the credential is too large"));
     }
@@ -201,23 +239,21 @@ pub fn decode_text(text: &str) -> Result<Presentation, TextError> {
         .ok_or(TextError::Structure(
             "the generation time is not a time in seconds",
         ))?;
-    let Value::Bytes(challenge) = challenge else {
-        return Err(TextError::Structure("the challenge is not a byte string"));
-    };
+    let challenge = challenge
+        .as_bytes()
+        .ok_or(TextError::Structure("the challenge is not a byte string"))?;
     if challenge.len() > MAX_CHALLENGE {
         return Err(TextError::Structure(
             "the challenge is longer than 32 bytes",
         ));
     }
-    let Value::Bytes(device_signature) = signature else {
-        return Err(TextError::Structure(
-            "the device signature is not a byte string",
-        ));
-    };
+    let device_signature = signature.as_bytes().ok_or(TextError::Structure(
+        "the device signature is not a byte string",
+    ))?;
     if device_signature.len() != 64 {
         return Err(TextError::Structure("the device signature is not 64 bytes"));
     }
-    Ok(Presentation {
+    Ok(PresentationRef {
         credential,
         generated_at,
         challenge,

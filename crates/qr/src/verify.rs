@@ -20,9 +20,9 @@ use edl_pki::{
 use edl_status_list::{CredentialStatus, VerifiedStatusList};
 use time::{Duration, OffsetDateTime};
 
-use crate::claims::{FieldValue, purpose_code};
-use crate::credential::{Claims, KID_LEN, ParsedCredential, sig_structure, signer_kid};
-use crate::presentation::{Presentation, decode_text, holder_signed_bytes};
+use crate::claims::{FieldValue, label_zh, purpose_code};
+use crate::credential::{Claims, CredentialRef, KID_LEN, sig_structure, signer_kid};
+use crate::presentation::{PresentationRef, holder_signed_bytes, read_payload, text_payload};
 
 /// How strict the verifier is about time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,7 +367,7 @@ impl QrVerifier {
     fn issuer_signer(
         &self,
         credential: &[u8],
-        parsed: &ParsedCredential,
+        parsed: &CredentialRef<'_>,
         candidates: &[usize],
     ) -> Option<usize> {
         let key = self.signatures.as_ref().map(|_| {
@@ -384,12 +384,12 @@ impl QrVerifier {
         {
             return Some(hit as usize);
         }
-        let to_verify = sig_structure(&parsed.payload);
+        let to_verify = sig_structure(parsed.payload);
         let found = candidates.iter().copied().find(|&i| {
             self.signers[i]
                 .parsed
                 .public_key()
-                .verify(&to_verify, &parsed.signature)
+                .verify(&to_verify, parsed.signature)
                 .is_ok()
         });
         if let (Some(cache), Some(key), Some(found)) = (&self.signatures, key, found)
@@ -524,7 +524,13 @@ impl Run {
     }
 
     fn verify(&mut self, verifier: &QrVerifier, input: &VerifyInput<'_>) -> Option<Rest> {
-        let presentation = match decode_text(input.text) {
+        // The payload is read in place: the presentation and the credential borrow from it.
+        let payload = text_payload(input.text);
+        let read = match &payload {
+            Ok(bytes) => read_payload(bytes),
+            Err(e) => Err(e.clone()),
+        };
+        let presentation = match read {
             Ok(p) => {
                 self.push("code.format", Outcome::Passed);
                 p
@@ -536,7 +542,7 @@ impl Run {
             }
         };
         self.report.generated_at = Some(presentation.generated_at);
-        let parsed = match ParsedCredential::parse(&presentation.credential) {
+        let parsed = match CredentialRef::parse(presentation.credential) {
             Ok(p) => {
                 self.push("credential.structure", Outcome::Passed);
                 p
@@ -568,7 +574,7 @@ impl Run {
             return None;
         }
         self.push("issuer.signer_known", Outcome::Passed);
-        let signer = verifier.issuer_signer(&presentation.credential, &parsed, &candidates);
+        let signer = verifier.issuer_signer(presentation.credential, &parsed, &candidates);
         let chosen = signer.unwrap_or(candidates[0]);
         let known = &verifier.signers[chosen];
         self.report.signer_region = known.parsed.region().map(|r| r.as_u32());
@@ -616,7 +622,7 @@ impl Run {
             return None;
         }
 
-        let claims = match parsed.claims() {
+        let claims = match Claims::parse(parsed.payload) {
             Ok(c) => {
                 self.push("credential.claims", Outcome::Passed);
                 c
@@ -627,7 +633,9 @@ impl Run {
                 return None;
             }
         };
-        self.learn(&claims);
+        self.report.purpose = Some(claims.purpose);
+        self.report.valid_from = Some(claims.valid_from);
+        self.report.valid_until = Some(claims.valid_until);
         self.push(
             "credential.validity",
             if input.at < claims.valid_from {
@@ -653,7 +661,7 @@ impl Run {
             "challenge",
             match input.challenge {
                 None => Outcome::NotApplicable("the verifier showed no challenge"),
-                Some(expected) if expected == presentation.challenge.as_slice() => Outcome::Passed,
+                Some(expected) if expected == presentation.challenge => Outcome::Passed,
                 Some(_) if presentation.challenge.is_empty() => {
                     Outcome::Failed("the code does not carry the challenge shown".into())
                 }
@@ -675,8 +683,18 @@ impl Run {
             Some(FieldValue::Text(t)) => StatusSet::parse(t).ok(),
             _ => None,
         };
+        let status_index = claims.status_index;
+        self.report.fields = claims
+            .elements
+            .into_iter()
+            .map(|(f, value)| ShownField {
+                identifier: f.identifier,
+                label_zh: label_zh(f),
+                value,
+            })
+            .collect();
         Some(Rest {
-            status_index: claims.status_index,
+            status_index,
             letters,
         })
     }
@@ -731,39 +749,24 @@ impl Run {
             DisplayState::NotDisplayed => Colour::None,
         };
     }
-
-    fn learn(&mut self, claims: &Claims) {
-        self.report.purpose = Some(claims.purpose);
-        self.report.valid_from = Some(claims.valid_from);
-        self.report.valid_until = Some(claims.valid_until);
-        self.report.fields = claims
-            .elements
-            .iter()
-            .map(|(f, v)| ShownField {
-                identifier: f.identifier,
-                label_zh: f.element().label_zh,
-                value: v.clone(),
-            })
-            .collect();
-    }
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn device_signature(presentation: &Presentation, claims: &Claims) -> Outcome {
+fn device_signature(presentation: &PresentationRef<'_>, claims: &Claims) -> Outcome {
     let Some(key) = device_key(&claims.device_key) else {
         return Outcome::Failed("the device key is not a point on P-256".into());
     };
     let generated = u64::try_from(presentation.generated_at.unix_timestamp()).unwrap_or(0);
     let signed = holder_signed_bytes(
-        &presentation.credential,
+        presentation.credential,
         generated,
         purpose_code(claims.purpose),
-        &presentation.challenge,
+        presentation.challenge,
     );
-    match key.verify_sig(&signed, &presentation.device_signature) {
+    match key.verify_sig(&signed, presentation.device_signature) {
         Ok(()) => Outcome::Passed,
         Err(_) => Outcome::Failed(
             "the device signature does not verify with the device key the credential names".into(),
@@ -780,7 +783,7 @@ fn device_key(compressed: &[u8; 33]) -> Option<aws_lc_rs::signature::ParsedPubli
     .ok()
 }
 
-fn freshness(presentation: &Presentation, at: OffsetDateTime, policy: Policy) -> Outcome {
+fn freshness(presentation: &PresentationRef<'_>, at: OffsetDateTime, policy: Policy) -> Outcome {
     let age = at - presentation.generated_at;
     if age < -policy.future_skew {
         Outcome::Failed(format!(
