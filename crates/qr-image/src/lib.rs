@@ -84,8 +84,15 @@ impl Symbol {
         self.code.width()
     }
 
-    fn dark(&self, x: usize, y: usize) -> bool {
+    /// Whether the module at column `x`, row `y` (from the top left, without the quiet zone) is
+    /// dark: for drawing the symbol in another format (the share PDF draws it as rectangles).
+    /// Panics when `x` or `y` is not below [`Symbol::width`].
+    pub fn is_dark(&self, x: usize, y: usize) -> bool {
         self.code[(x, y)] == Color::Dark
+    }
+
+    fn dark(&self, x: usize, y: usize) -> bool {
+        self.is_dark(x, y)
     }
 
     /// A PNG: `scale` pixels per module, a 4-module quiet zone, 8-bit RGB.

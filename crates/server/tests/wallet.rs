@@ -80,6 +80,8 @@ struct Reply {
     status: u16,
     headers: String,
     body: String,
+    /// The body as sent (a PDF is not text).
+    bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -124,12 +126,17 @@ async fn request(
         stream.write_all(text.as_bytes()).unwrap();
         let mut response = Vec::new();
         let _ = stream.read_to_end(&mut response);
-        let response = String::from_utf8_lossy(&response).into_owned();
-        let (headers, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(response.len());
+        let bytes = response.get(split + 4..).unwrap_or_default().to_vec();
+        let headers = String::from_utf8_lossy(&response[..split]).into_owned();
         Reply {
             status: headers[9..12].parse().unwrap(),
-            headers: headers.to_owned(),
-            body: body.to_owned(),
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes,
         }
     })
     .await
@@ -748,4 +755,221 @@ async fn a_share_link_shows_its_purpose_under_a_watermark_is_recorded_and_is_ref
             .status,
         404
     );
+}
+
+/// Makes a share for `purpose` as the logged-in holder; its link (`/share/…`).
+async fn make_share(app: &TestApp, session: &str, csrf: &str, purpose: &str) -> String {
+    let made = request(
+        app.addr,
+        "POST",
+        "/wallet/shares",
+        &[
+            ("cookie", format!("edl_session={session}")),
+            (FORM.0, FORM.1.into()),
+        ],
+        &format!("purpose={purpose}&days=3&csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    made.body
+        .split("id=\"share-link\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn a_share_pdf_is_offered_served_recorded_and_refused_like_the_image() {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    let link = make_share(&app, &session, &csrf, "car_rental").await;
+    // The share page offers the PDF beside the image.
+    let page = request(app.addr, "GET", &link, &[], "").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains(&format!(r#"id="share-pdf" href="{link}/card.pdf""#)),
+        "{}",
+        page.body
+    );
+    let pdf = request(app.addr, "GET", &format!("{link}/card.pdf"), &[], "").await;
+    assert_eq!(pdf.status, 200, "{}", pdf.body);
+    assert_eq!(pdf.header("content-type").unwrap(), "application/pdf");
+    assert_eq!(pdf.header("cache-control").unwrap(), "no-store");
+    assert_eq!(
+        pdf.header("content-disposition").unwrap(),
+        r#"attachment; filename="licence-share.pdf""#
+    );
+    assert!(pdf.bytes.starts_with(b"%PDF-"));
+    // Car rental sees the portrait: the registry's JPEG, embedded as it is.
+    assert!(contains(&pdf.bytes, b"/Filter /DCTDecode"));
+    assert!(contains(&pdf.bytes, edl_synth::demo_portrait()));
+    // The service knows its public URL: a QR code of the share page, drawn as rectangles.
+    assert!(contains(&pdf.bytes, b" re\n"));
+    // Both the page and the download are checks the holder sees.
+    let events = app
+        .store
+        .check_events(app.licence.file_number(), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .all(|e| e.event.channel == "share" && e.event.purpose == "car_rental")
+    );
+    // An insurer does not see the portrait: none in its PDF.
+    let insurer = make_share(&app, &session, &csrf, "insurer").await;
+    let pdf = request(app.addr, "GET", &format!("{insurer}/card.pdf"), &[], "").await;
+    assert_eq!(pdf.status, 200);
+    assert!(!contains(&pdf.bytes, b"/DCTDecode"));
+    assert!(!contains(&pdf.bytes, edl_synth::demo_portrait()));
+    // Withdrawn: 410, like the image.
+    let account = app
+        .store
+        .account_by_citizen_id(app.licence.citizen_id())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let shares = app.store.shares(account).await.unwrap();
+    let car_rental = shares
+        .iter()
+        .find(|s| s.share.purpose == "car_rental")
+        .unwrap();
+    let withdrawn = request(
+        app.addr,
+        "POST",
+        &format!("/wallet/shares/{}/withdraw", car_rental.id),
+        &[
+            ("cookie", format!("edl_session={session}")),
+            (FORM.0, FORM.1.into()),
+        ],
+        &format!("csrf={csrf}"),
+    )
+    .await;
+    assert_eq!(withdrawn.status, 303);
+    let gone = request(app.addr, "GET", &format!("{link}/card.pdf"), &[], "").await;
+    assert_eq!(gone.status, 410);
+    assert!(gone.body.contains("撤回"));
+    assert!(!gone.bytes.starts_with(b"%PDF-"));
+    let svg_gone = request(app.addr, "GET", &format!("{link}/card.svg"), &[], "").await;
+    assert_eq!(svg_gone.status, 410);
+    // Expired: 410. Unknown: 404.
+    let token = [7u8; 32];
+    let hash: [u8; 32] = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &token)
+        .as_ref()
+        .try_into()
+        .unwrap();
+    app.store
+        .insert_share(&edl_store::NewShare {
+            token_hash: hash,
+            account_id: account,
+            file_number: app.licence.file_number().clone(),
+            purpose: "car_rental".into(),
+            created_at: NOW - time::Duration::days(3),
+            expires_at: NOW - time::Duration::days(1),
+        })
+        .await
+        .unwrap();
+    let expired = request(
+        app.addr,
+        "GET",
+        &format!("/share/{}/card.pdf", hex(&token)),
+        &[],
+        "",
+    )
+    .await;
+    assert_eq!(expired.status, 410);
+    assert!(expired.body.contains("过期"));
+    for unknown in [
+        format!("/share/{}/card.pdf", hex(&[1u8; 32])),
+        "/share/not-hex/card.pdf".to_owned(),
+    ] {
+        assert_eq!(
+            request(app.addr, "GET", &unknown, &[], "").await.status,
+            404
+        );
+    }
+    // Refusals are not checks: page, PDF and the insurer's PDF only.
+    let events = app
+        .store
+        .check_events(app.licence.file_number(), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3);
+}
+
+/// Runs a poppler tool on `path`; `None` when it is not installed (a failure on CI, which installs
+/// poppler-utils in `.ci/test`).
+fn poppler(tool: &str, args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    match std::process::Command::new(tool).args(args).output() {
+        Ok(output) => Some(output),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "{tool} (poppler-utils) is required on CI but not installed"
+            );
+            eprintln!("SKIPPED: {tool} not installed (apt-get install poppler-utils)");
+            None
+        }
+        Err(error) => panic!("{tool}: {error}"),
+    }
+}
+
+#[tokio::test]
+async fn a_share_pdf_reads_back_in_a_real_pdf_reader() {
+    let app = spawn_app().await;
+    let (session, csrf) = session_of(&app).await;
+    let link = make_share(&app, &session, &csrf, "car_rental").await;
+    let pdf = request(app.addr, "GET", &format!("{link}/card.pdf"), &[], "").await;
+    assert_eq!(pdf.status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("licence-share.pdf");
+    std::fs::write(&path, &pdf.bytes).unwrap();
+    let Some(info) = poppler("pdfinfo", &[path.as_os_str()]) else {
+        return;
+    };
+    let info_text = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.status.success(),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+    assert!(info_text.contains("Pages:"), "{info_text}");
+    assert!(
+        info_text
+            .lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 1"))
+    );
+    // -raw: in the order drawn, so the diagonal watermark does not interleave with the lines.
+    let Some(text) = poppler(
+        "pdftotext",
+        &["-raw".as_ref(), path.as_os_str(), "-".as_ref()],
+    ) else {
+        return;
+    };
+    assert!(
+        text.status.success(),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let text = String::from_utf8(text.stdout).unwrap();
+    // The purpose, the watermark with the expiry, a field car rental may see, and not one it may
+    // not. (The text is not printed on failure: it holds the holder's name.)
+    assert!(text.contains("电子驾驶证（分享件）· 汽车租赁"));
+    assert!(text.contains("仅供汽车租赁使用 有效期至2026-11-29 16:00"));
+    assert!(text.contains("驾驶证状态"));
+    assert!(
+        text.contains(app.licence.name().as_str()),
+        "the holder's name"
+    );
+    assert!(!text.contains(app.licence.address().as_str()), "no address");
 }

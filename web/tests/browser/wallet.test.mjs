@@ -228,7 +228,7 @@ test('the claim refusals say which status prevents it and since when the region 
   }
 });
 
-test('a share link shows its purpose under a watermark, is listed for the holder, and is refused once withdrawn', async () => {
+test('a share link shows its purpose under a watermark, offers a PDF, is listed for the holder, and is refused once withdrawn', async () => {
   const { page } = browser;
   await page.goto(new URL('wallet/licence', server.url).href);
   const form = page.locator('#share-form');
@@ -247,6 +247,15 @@ test('a share link shows its purpose under a watermark, is listed for the holder
     assert.doesNotMatch(shown, new RegExp(citizenId(examples.BlackQr)), 'car rental does not see the 证号');
     await screenshot(rental.page.locator('#shared'), 'wallet-share.png');
 
+    // The PDF beside the image: clicking it downloads a PDF.
+    const pdfLink = rental.page.locator('#share-pdf');
+    assert.equal(await pdfLink.getAttribute('href'), `${new URL(link).pathname}/card.pdf`);
+    const [download] = await Promise.all([rental.page.waitForEvent('download'), pdfLink.click()]);
+    assert.equal(download.suggestedFilename(), 'licence-share.pdf');
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+    assert.ok(pdf.includes('/STSong-Light'), 'the standard Chinese font');
+
     // The holder sees the check, and withdraws the share.
     await page.goto(new URL('wallet/licence', server.url).href);
     assert.match(await page.locator('#checks').innerText(), /分享链接/);
@@ -254,6 +263,8 @@ test('a share link shows its purpose under a watermark, is listed for the holder
     const refused = await rental.page.goto(link);
     assert.equal(refused.status(), 410);
     assert.match(await rental.page.locator('#refused').innerText(), /撤回/);
+    const refusedPdf = await rental.context.request.get(`${link}/card.pdf`);
+    assert.equal(refusedPdf.status(), 410);
   } finally {
     await rental.close();
   }

@@ -6,6 +6,7 @@ pub(crate) mod account;
 pub(crate) mod assets;
 pub(crate) mod licence;
 pub(crate) mod share;
+pub(crate) mod share_pdf;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +44,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/wallet/shares/{id}/withdraw", post(share::withdraw))
         .route("/share/{token}", get(share::page))
         .route("/share/{token}/card.svg", get(share::image))
+        .route("/share/{token}/card.pdf", get(share::pdf))
         .route("/wallet/api/licence", get(licence::display_data))
         .route("/wallet/api/claim/challenge", post(licence::challenge))
         .route("/wallet/api/claim", post(licence::claim))

@@ -1,9 +1,10 @@
 //! 分享: a purpose-bound, time-limited copy of the licence for a third party (a car-rental desk,
 //! an employer, an insurer). The holder picks the purpose and the expiry and gets a link, shown
 //! once (only its hash is stored); the page behind it shows what the purpose discloses, from the
-//! registry as it is now, under a watermark naming the purpose and the expiry, and an SVG image of
-//! the same to download. Expired or withdrawn links are refused. Every opening is recorded for
-//! the holder's "who checked my licence".
+//! registry as it is now, under a watermark naming the purpose and the expiry, and an SVG image and
+//! a PDF of the same to download (the PDF is drawn in `share_pdf.rs`). Expired or withdrawn links
+//! are refused. Every opening and every download is recorded for the holder's "who checked my
+//! licence".
 
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, LOCATION};
@@ -17,6 +18,7 @@ use edl_store::{NewCheckEvent, NewShare, Share, Store};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
 
+use super::share_pdf::{ShareCard, share_pdf};
 use super::{LangQuery, frame, holder, store_failure};
 use crate::auth::{hex, random_token, same, token_from_hex, token_hash};
 use crate::html::escape;
@@ -381,6 +383,52 @@ async fn record(state: &AppState, share: &Share, valid: bool) {
     }
 }
 
+/// A live share opened by its link: what it discloses now, its opening recorded.
+struct Opened {
+    share: Share,
+    purpose: Purpose,
+    /// (label, value) of each field the purpose discloses; the portrait as hex under "照片".
+    fields: Vec<(&'static str, String)>,
+    /// Whether the licence is valid for driving.
+    valid: bool,
+}
+
+/// What the page, the image and the PDF do first: find the live share (or the refusal to send:
+/// 404 unknown, 410 withdrawn or expired), read what its purpose discloses from the registry, and
+/// record the opening as a check.
+async fn open(state: &AppState, token: &str, lang: Lang) -> Result<Opened, Response> {
+    let share = match live_share(state, token).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(r)) => return Err(refused(lang, &r)),
+        Err(e) => return Err(store_failure(lang, &e)),
+    };
+    let (fields, valid) = match shown(state, &share).await {
+        Ok(Some(shown)) => shown,
+        Ok(None) => return Err(refused(lang, &Refusal::Unknown)),
+        Err(e) => return Err(store_failure(lang, &e)),
+    };
+    record(state, &share, valid).await;
+    let purpose = Purpose::parse(&share.share.purpose).unwrap_or(Purpose::CarRental);
+    Ok(Opened {
+        share,
+        purpose,
+        fields,
+        valid,
+    })
+}
+
+/// The verdict line of the page and the PDF.
+fn verdict(lang: Lang, valid: bool) -> &'static str {
+    if valid {
+        lang.t("驾驶证状态正常", "the licence is valid for driving")
+    } else {
+        lang.t(
+            "驾驶证状态异常，不能驾驶",
+            "the licence is NOT valid for driving",
+        )
+    }
+}
+
 /// `GET /share/{token}`: the shared licence, watermarked, for anyone with the link.
 pub(crate) async fn page(
     State(state): State<AppState>,
@@ -389,16 +437,15 @@ pub(crate) async fn page(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(query.lang.as_deref(), &headers);
-    let share = match live_share(&state, &token).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(r)) => return refused(lang, &r),
-        Err(e) => return store_failure(lang, &e),
+    let Opened {
+        share,
+        purpose,
+        fields,
+        valid,
+    } = match open(&state, &token, lang).await {
+        Ok(opened) => opened,
+        Err(refusal) => return refusal,
     };
-    let Ok(Some((fields, valid))) = shown(&state, &share).await else {
-        return refused(lang, &Refusal::Unknown);
-    };
-    record(&state, &share, valid).await;
-    let purpose = Purpose::parse(&share.share.purpose).unwrap_or(Purpose::CarRental);
     let mark = watermark(purpose, share.share.expires_at);
     let rows: String = fields
         .iter()
@@ -416,7 +463,7 @@ pub(crate) async fn page(
 <h2>{title}</h2>
 <p id="share-purpose">{purpose_label}: <b>{purpose_zh}</b> · {until_label} <b>{until}</b> · <b class="{verdict_class}">{verdict}</b></p>
 <table class="fields">{rows}</table>
-<p><a href="/share/{token}/card.svg" download="licence-share.svg">{download}</a></p>
+<p><a id="share-svg" href="/share/{token}/card.svg" download="licence-share.svg">{download}</a> · <a id="share-pdf" href="/share/{token}/card.pdf" download="licence-share.pdf">{download_pdf}</a></p>
 </section>"#,
         purpose_code = purpose.as_str(),
         marks = std::iter::repeat_n(escape(&mark), 24)
@@ -428,16 +475,10 @@ pub(crate) async fn page(
         until_label = lang.t("有效期至", "valid until"),
         until = escape(&beijing(share.share.expires_at)),
         verdict_class = if valid { "ok" } else { "error" },
-        verdict = if valid {
-            lang.t("驾驶证状态正常", "the licence is valid for driving")
-        } else {
-            lang.t(
-                "驾驶证状态异常，不能驾驶",
-                "the licence is NOT valid for driving",
-            )
-        },
+        verdict = verdict(lang, valid),
         token = escape(&token),
         download = lang.t("下载图片", "Download the image"),
+        download_pdf = lang.t("下载 PDF", "Download the PDF"),
     );
     (
         [(CACHE_CONTROL, "no-store")],
@@ -466,16 +507,15 @@ pub(crate) async fn image(
     headers: HeaderMap,
 ) -> Response {
     let lang = Lang::of(None, &headers);
-    let share = match live_share(&state, &token).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(r)) => return refused(lang, &r),
-        Err(e) => return store_failure(lang, &e),
+    let Opened {
+        share,
+        purpose,
+        fields,
+        ..
+    } = match open(&state, &token, lang).await {
+        Ok(opened) => opened,
+        Err(refusal) => return refusal,
     };
-    let Ok(Some((fields, valid))) = shown(&state, &share).await else {
-        return refused(lang, &Refusal::Unknown);
-    };
-    record(&state, &share, valid).await;
-    let purpose = Purpose::parse(&share.share.purpose).unwrap_or(Purpose::CarRental);
     let mark = escape(&watermark(purpose, share.share.expires_at));
     let mut lines = String::new();
     let mut y = 110;
@@ -529,11 +569,86 @@ pub(crate) async fn image(
         .into_response()
 }
 
+/// `GET /share/{token}/card.pdf`: the same as a one-page PDF, with the watermark across it and,
+/// when the service knows its public URL, a QR code of the share page.
+pub(crate) async fn pdf(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = Lang::of(None, &headers);
+    let Opened {
+        share,
+        purpose,
+        fields,
+        valid,
+    } = match open(&state, &token, lang).await {
+        Ok(opened) => opened,
+        Err(refusal) => return refusal,
+    };
+    let expires = beijing(share.share.expires_at);
+    let mark = watermark(purpose, share.share.expires_at);
+    let title = format!("电子驾驶证（分享件）· {}", purpose.name_zh());
+    let expiry = format!("分享链接有效期至 {expires}（北京时间），到期或持证人撤回后失效。");
+    let portrait = fields
+        .iter()
+        .find(|(label, _)| *label == "照片")
+        .map(|(_, value)| hex_bytes(value));
+    let text_fields: Vec<(&str, String)> = fields
+        .into_iter()
+        .filter(|(label, _)| *label != "照片")
+        .collect();
+    let link = state.issuer.as_ref().map(|issuer| {
+        format!(
+            "{}/share/{}",
+            issuer.public_url.trim_end_matches('/'),
+            token.to_ascii_lowercase()
+        )
+    });
+    let card = ShareCard {
+        title: &title,
+        watermark: &mark,
+        verdict: verdict(Lang::Zh, valid),
+        valid,
+        expiry: &expiry,
+        fields: &text_fields,
+        portrait_jpeg: portrait.as_deref(),
+        link: link.as_deref(),
+        link_caption: "扫码打开在线分享页，查看登记机关的当前信息；到期或撤回后失效。",
+    };
+    match share_pdf(&card) {
+        Ok(bytes) => (
+            [
+                (CONTENT_TYPE, "application/pdf"),
+                (CACHE_CONTROL, "no-store"),
+                (
+                    CONTENT_DISPOSITION,
+                    "attachment; filename=\"licence-share.pdf\"",
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "share: the PDF could not be made");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the PDF could not be made",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// The bytes behind a hex string (the portrait in the card data).
+fn hex_bytes(hex_text: &str) -> Vec<u8> {
+    (0..hex_text.len() / 2)
+        .filter_map(|i| u8::from_str_radix(hex_text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 /// Standard base64 (RFC 4648) of the bytes behind a hex string (the portrait in the card data).
 fn base64(hex_text: &str) -> String {
     use base64::Engine as _;
-    let bytes: Vec<u8> = (0..hex_text.len() / 2)
-        .filter_map(|i| u8::from_str_radix(&hex_text[2 * i..2 * i + 2], 16).ok())
-        .collect();
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    base64::engine::general_purpose::STANDARD.encode(hex_bytes(hex_text))
 }
