@@ -11,6 +11,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc rather than the system allocator: the service allocates many small, short-lived
+/// objects per request on several threads, where glibc's malloc spent a fifth of the verification
+/// API's CPU time (BENCHMARKS.md, "The verification API").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     match commands::run(cli) {

@@ -284,3 +284,36 @@ test('the dashboard draws claims and verifications per day and exports CSV; the 
     }
   }
 });
+
+test('the platform operator disables a staff account: its open session ends, it cannot log in, and enabling it lets it back in', async () => {
+  const platformBrowser = await launchBrowser({ viewport: { width: 1280, height: 1000 } });
+  const auditorBrowser = await launchBrowser({ viewport: { width: 1280, height: 900 } });
+  try {
+    const auditor = auditorBrowser.page;
+    assert.match(await staffLogin(auditor, 'audit-120100', 'demo-auditor'), /\/console\/(dashboard|licences)/);
+
+    const { page } = platformBrowser;
+    await staffLogin(page, 'platform', 'demo-platform');
+    await page.goto(new URL('console/organisations', server.url).href);
+    const row = page.locator('#authority-staff tr', { hasText: 'audit-120100' });
+    await Promise.all([page.waitForNavigation(), row.locator('button[data-action=disable]').click()]);
+    assert.equal(await row.locator('td[data-state=enable]').count(), 1, 'the row now offers to enable it');
+    await row.scrollIntoViewIfNeeded();
+    await screenshot(page, 'console-staff.png');
+
+    // The auditor's open session has ended: the next page is the login page.
+    await auditor.goto(new URL('console/dashboard', server.url).href);
+    assert.equal(await auditor.locator('#login').count(), 1);
+    assert.doesNotMatch(await staffLogin(auditor, 'audit-120100', 'demo-auditor'), /\/console\/(dashboard|licences)/);
+    assert.equal(await auditor.locator('[data-code=bad_credentials]').count(), 1);
+
+    await Promise.all([page.waitForNavigation(), row.locator('button[data-action=enable]').click()]);
+    assert.match(await staffLogin(auditor, 'audit-120100', 'demo-auditor'), /\/console\/(dashboard|licences)/);
+  } finally {
+    await platformBrowser.close();
+    await auditorBrowser.close();
+  }
+  if (process.env.EDL_UPDATE_DOCS === '1') {
+    copyFileSync(join(OUT_DIR, 'console-staff.png'), join(ROOT, 'docs', 'screenshots', 'console-staff.png'));
+  }
+});

@@ -93,7 +93,7 @@ pub(crate) struct UserForm {
 fn user_state_cell(lang: Lang, s: &Staff, u: &ConsoleUser) -> String {
     let (state, action, label) = match u.disabled_at {
         None => (
-            lang.t("启用", "Active"),
+            lang.t("正常", "Active"),
             "disable",
             lang.t("停用", "Disable"),
         ),
