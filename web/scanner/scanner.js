@@ -162,7 +162,7 @@ const STRINGS = {
       birth_date: 'Date of birth', sex: 'Sex', nationality: 'Nationality', portrait: 'Photo digest',
       document_number: 'Licence number', issue_date: 'Valid from', expiry_date: 'Valid until',
       driving_classes: 'Classes', age_over_18: 'Aged 18 or over', age_over_70: 'Aged 70 or over',
-      file_number: 'File number', first_issue_date: 'First issued', status_letters: 'Status',
+      file_number: 'File number', first_issue_date: 'First issued', status_letters: 'Status when issued',
       points: 'Points', points_cycle_end: 'Points cycle ends', issuing_authority_name: 'Issuing authority',
     },
   },
@@ -663,7 +663,7 @@ function showResult(report, { mode, material, materialAge, networkWhy }) {
     .sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99));
   const list = $('result-fields');
   list.replaceChildren(...fields.map(([id, value]) => h('div', { class: 'field', 'data-field': id },
-    h('dt', {}, report.labels?.[id] ?? LABELS_ZH[id] ?? id,
+    h('dt', {}, fieldLabel(report, id),
       lang === 'en' && T.labels[id] ? h('small', {}, ` ${T.labels[id]}`) : null),
     h('dd', { class: id === 'portrait' ? 'digest' : null }, displayValue(id, value)))));
 
@@ -691,6 +691,14 @@ function showResult(report, { mode, material, materialAge, networkWhy }) {
 
   $('result').hidden = false;
   $('result').scrollIntoView?.({ block: 'start' });
+}
+
+// The code's status letters are those signed when the credential was issued; the live status is
+// the status line below the fields. Saying so keeps a checker from reading 正常 here as the verdict
+// on a licence suspended since.
+function fieldLabel(report, id) {
+  if (id === 'status_letters') return '签发时状态';
+  return report.labels?.[id] ?? LABELS_ZH[id] ?? id;
 }
 
 function displayValue(id, value) {

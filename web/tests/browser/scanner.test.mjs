@@ -154,6 +154,9 @@ test('the scanner reads the card through a fake camera and from a photo, online 
     await page.locator('#upload').setInputFiles(photo);
     const red = await verdict(page);
     assert.deepEqual([red.valid, red.colour], ['false', 'red'], JSON.stringify(red));
+    // The code's own letters (正常 when it was issued) are labelled as such; the live status is the status line.
+    assert.equal(await page.locator('[data-field=status_letters] dt').innerText(), '签发时状态');
+    assert.match(await page.locator('#result-times [data-field=status] dd').innerText(), /暂停使用|已失效/);
     await screenshot(page, 'scanner-red.png');
     edl(['licence', 'set-status', '--file-number', fileNumber, '--status', 'A', '--by', 'tj-0042', '--reason', 'restored']);
 
