@@ -35,6 +35,16 @@ pub enum StaffError {
     Store(StoreError),
 }
 
+/// A staff login name, trimmed: 1 to 64 characters without spaces or control characters. `None` if
+/// it is not one.
+pub(crate) fn login_name(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty()
+        && text.chars().count() <= 64
+        && !text.chars().any(|c| c.is_control() || c.is_whitespace()))
+    .then_some(text)
+}
+
 /// Makes a platform operator (`authority` None) or an authority's operator or auditor.
 pub async fn add_staff(
     store: &AnyStore,
@@ -44,15 +54,7 @@ pub async fn add_staff(
     authority: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<ConsoleUser, StaffError> {
-    let username = username.trim();
-    if username.is_empty()
-        || username.chars().count() > 64
-        || username
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(StaffError::BadUsername);
-    }
+    let username = login_name(username).ok_or(StaffError::BadUsername)?;
     if password.chars().count() < MIN_PASSWORD_CHARS || password.len() > MAX_PASSWORD_BYTES {
         return Err(StaffError::BadPassword);
     }
@@ -87,4 +89,28 @@ pub async fn add_staff(
             } => StaffError::Taken,
             e => StaffError::Store(e),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::login_name;
+    use crate::routes::console::short_name;
+
+    #[test]
+    fn names_typed_into_forms_are_trimmed_and_bounded() {
+        assert_eq!(login_name("  tj-op "), Some("tj-op"));
+        assert_eq!(
+            short_name(" 某某汽车租赁 有限公司 "),
+            Some("某某汽车租赁 有限公司")
+        );
+        let longest = "名".repeat(64);
+        assert_eq!(login_name(&longest), Some(longest.as_str()));
+        assert_eq!(short_name(&longest), Some(longest.as_str()));
+        for bad in ["", "   ", "a\u{7}b", &"名".repeat(65)] {
+            assert_eq!(login_name(bad), None, "{bad:?}");
+            assert_eq!(short_name(bad), None, "{bad:?}");
+        }
+        // Spaces inside are allowed in names, never in logins.
+        assert_eq!(login_name("tj op"), None);
+    }
 }

@@ -245,6 +245,14 @@ impl Refusal {
 }
 
 /// A `303 See Other` to `to`.
+/// A short name typed into a console form (an organisation's name, an API key's label, a rollout
+/// phase), trimmed: 1 to 64 characters without control characters. `None` if it is not one.
+pub(crate) fn short_name(text: &str) -> Option<&str> {
+    let text = text.trim();
+    (!text.is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control))
+        .then_some(text)
+}
+
 pub(crate) fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
 }

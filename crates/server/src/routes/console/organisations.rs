@@ -15,7 +15,7 @@ use edl_store::{
 };
 use serde::Deserialize;
 
-use super::{Refusal, Staff, frame, see_other, staff, store_failure};
+use super::{Refusal, Staff, frame, see_other, short_name, staff, store_failure};
 use crate::auth::{self, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS};
 use crate::html::escape;
 use crate::i18n::Lang;
@@ -334,8 +334,7 @@ pub(crate) async fn create(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let name = form.name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+    let Some(name) = short_name(&form.name) else {
         let n = error_note(
             "bad_name",
             lang.t(
@@ -344,7 +343,7 @@ pub(crate) async fn create(
             ),
         );
         return render_list(&state, lang, &s, &n, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
+    };
     if !KINDS.iter().any(|(c, _, _)| *c == form.kind) {
         let n = error_note(
             "bad_kind",
@@ -550,8 +549,7 @@ pub(crate) async fn create_key(
         Ok(s) => s,
         Err(r) => return r,
     };
-    let label = form.label.trim();
-    if label.is_empty() || label.chars().count() > 64 || label.chars().any(char::is_control) {
+    let Some(label) = short_name(&form.label) else {
         let n = error_note(
             "bad_label",
             lang.t(
@@ -561,7 +559,7 @@ pub(crate) async fn create_key(
         );
         return render_organisation(&state, lang, &s, id, &n, StatusCode::UNPROCESSABLE_ENTITY)
             .await;
-    }
+    };
     let key = crate::api_key::generate();
     let created = state
         .store
@@ -658,13 +656,7 @@ pub(crate) async fn create_user(
             }
         }
     };
-    let username = form.username.trim();
-    if username.is_empty()
-        || username.chars().count() > 64
-        || username
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace())
-    {
+    let Some(username) = crate::staff::login_name(&form.username) else {
         return refuse(
             "bad_username",
             lang.t(
@@ -674,7 +666,7 @@ pub(crate) async fn create_user(
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
-    }
+    };
     if form.password.chars().count() < MIN_PASSWORD_CHARS
         || form.password.len() > MAX_PASSWORD_BYTES
     {

@@ -10,7 +10,7 @@ use edl_domain::{RegionCode, RolloutEntry};
 use edl_store::{ConsoleRole, Store};
 use serde::Deserialize;
 
-use super::{Refusal, Staff, frame, see_other, staff, store_failure};
+use super::{Refusal, Staff, frame, see_other, short_name, staff, store_failure};
 use crate::html::escape;
 use crate::i18n::Lang;
 use crate::startup::AppState;
@@ -202,8 +202,7 @@ pub(crate) async fn set(
         );
         return render(&state, lang, &s, &notice, StatusCode::UNPROCESSABLE_ENTITY).await;
     };
-    let phase = form.phase.trim();
-    if phase.is_empty() || phase.chars().count() > 64 || phase.chars().any(char::is_control) {
+    let Some(phase) = short_name(&form.phase) else {
         let notice = error(
             "bad_phase",
             lang.t(
@@ -212,7 +211,7 @@ pub(crate) async fn set(
             ),
         );
         return render(&state, lang, &s, &notice, StatusCode::UNPROCESSABLE_ENTITY).await;
-    }
+    };
     let entry = RolloutEntry {
         region,
         enabled_from,
