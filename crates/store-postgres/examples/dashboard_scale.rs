@@ -23,15 +23,21 @@
 //!   September 2021 rollout. About 30 % of them have a credential issued in the 365 days ending [`END_DAY`] (a tenth
 //!   of those a second one, a new phone, later), and the verifications are spread evenly over the same 365 days,
 //!   5 purposes, 20 organisations, 95 % of them naming a licence.
-//! - The rollups (`region_status_counts`, `region_claims`, `daily_claims`, `daily_verifications`) are then built
-//!   from the base tables with the store's own definitions: the rebuild statements written in the migrations for
-//!   the first three, and for `daily_verifications` the rule of `record_verifications` (day of `at` in UTC+08:00,
-//!   region 0 for none, valid / not valid). `check_events` (the holder's view, never read by the dashboard) stays
-//!   empty.
-//! - Then it times, through the [`Store`] methods the dashboard calls, `region_counts`, `daily_claims` and
-//!   `daily_verifications` (national and one region; 30 and 365 days), prints median and max, and `EXPLAIN (ANALYZE,
-//!   BUFFERS)` of the statements those methods run (custom and generic plans). For contrast it times the naive
-//!   queries over the base tables that compute the same figures, and checks that both give the same answer.
+//! - The rollups (`region_status_counts`, `region_claims`, `daily_claims`, `daily_verifications`,
+//!   `national_daily_verifications`) are then built from the base tables with the store's own definitions: the
+//!   rebuild statements written in the migrations for `region_status_counts`, `region_claims` and `daily_claims`;
+//!   for `daily_verifications` the rule of `record_verifications` (day of `at` in UTC+08:00, region 0 for none,
+//!   valid / not valid); and, after it, `national_daily_verifications` with migration 0005's `INSERT … SELECT`
+//!   (`daily_verifications` summed over regions per day and purpose). `check_events` (the holder's view, never read
+//!   by the dashboard) stays empty.
+//! - Then it times, through the [`Store`] methods, what the dashboard's `figures` (routes/console/dashboard.rs)
+//!   calls: `region_counts` for every view; `national_daily_claims` and `national_daily_verifications` for the
+//!   national view; `daily_claims(Some(region))` and `daily_verifications(Some(region))` for one region's view
+//!   (30 and 365 days); and each whole view (those three calls one after the other). It also times
+//!   `daily_claims(None)` and `daily_verifications(None)`, the per-region rows the national CSV export reads. It
+//!   prints median and max, and `EXPLAIN (ANALYZE, BUFFERS)` of the statements those methods run (custom and
+//!   generic plans). For contrast it times the naive queries over the base tables that compute the same figures,
+//!   and checks that each method's answer equals its naive query's.
 //!
 //! A measuring tool, not a test: it asserts nothing about speed.
 
@@ -47,8 +53,8 @@ use edl_domain::{
 };
 use edl_store::backend::fold_region_counts;
 use edl_store::{
-    ConsoleRole, NewApiKey, NewConsoleUser, NewOrganisation, RegionCount, Store, StoreError,
-    rollup_day,
+    ConsoleRole, NationalDailyClaims, NationalDailyVerifications, NewApiKey, NewConsoleUser,
+    NewOrganisation, RegionCount, Store, StoreError, rollup_day,
 };
 use edl_store_postgres::PgStore;
 use sqlx::postgres::{PgConnectOptions, PgRow};
@@ -78,7 +84,8 @@ const ORGANISATION_KINDS: [(&str, &str, usize); 5] = [
 ];
 
 /// The statements the store runs for the dashboard, copied from `src/store.rs` (`region_counts`, `rollout_in`)
-/// and `src/console.rs` (`region_claims`, `daily_claims`, `daily_verifications`).
+/// and `src/console.rs` (`region_claims`, `daily_claims`, `daily_verifications`, `national_daily_claims`,
+/// `national_daily_verifications`).
 const SQL_ROLLOUT: &str = "SELECT region, enabled_from, phase FROM rollout ORDER BY region";
 const SQL_REGION_STATUS: &str =
     "SELECT region, status, licences FROM region_status_counts WHERE licences <> 0";
@@ -91,13 +98,16 @@ const SQL_DC_NATIONAL: &str = "SELECT day, region, claims, first_claims FROM dai
      WHERE day BETWEEN $1 AND $2 ORDER BY day, region";
 const SQL_DC_REGION: &str = "SELECT day, region, claims, first_claims FROM daily_claims \
      WHERE region = $3 AND day BETWEEN $1 AND $2 ORDER BY day, region";
+/// `national_daily_verifications` and `national_daily_claims` (the national view's two daily series).
+const SQL_NDV: &str = "SELECT day, purpose, valid, not_valid FROM national_daily_verifications \
+     WHERE day BETWEEN $1 AND $2 ORDER BY day, purpose";
+const SQL_NDC: &str = "SELECT day, sum(claims)::bigint, sum(first_claims)::bigint FROM daily_claims \
+     WHERE day BETWEEN $1 AND $2 GROUP BY day ORDER BY day";
 
-/// For comparison only (no store method runs them): the national view summed over regions in SQL, which is all
-/// the dashboard's national charts use (it adds the regions' rows up per day and purpose).
+/// For comparison only (no store method runs it): the national verifications summed over the regional rollup's
+/// rows in SQL at read time, what `national_daily_verifications` would cost without its own table.
 const SQL_DV_NATIONAL_SUMMED: &str = "SELECT day, purpose, sum(valid)::bigint, sum(not_valid)::bigint \
      FROM daily_verifications WHERE day BETWEEN $1 AND $2 GROUP BY day, purpose ORDER BY day, purpose";
-const SQL_DC_NATIONAL_SUMMED: &str = "SELECT day, sum(claims)::bigint, sum(first_claims)::bigint \
-     FROM daily_claims WHERE day BETWEEN $1 AND $2 GROUP BY day ORDER BY day";
 
 /// The naive queries: the same figures computed from the base tables at read time. `$1`/`$2` are the instants
 /// the period's first day starts and the day after its last day starts (UTC+08:00), `$3` the region.
@@ -121,17 +131,30 @@ const NAIVE_CLAIMS_REGION: &str = "SELECT day, region, count(*) AS claims, count
            NOT EXISTS (SELECT 1 FROM credentials p WHERE p.file_number = c.file_number AND p.id < c.id) AS first \
            FROM credentials c WHERE c.issued_at >= $1 AND c.issued_at < $2 AND c.region = $3) AS c \
      GROUP BY 1, 2 ORDER BY 1, 2";
+/// The national views' figures from the base tables: verifications per day and purpose over every region (and
+/// none), claims per day.
+const NAIVE_NATIONAL_VERIFICATIONS: &str = "SELECT (at AT TIME ZONE 'UTC' + interval '8 hours')::date AS day, \
+     purpose, \
+     count(*) FILTER (WHERE result = 'valid') AS valid, count(*) FILTER (WHERE result <> 'valid') AS not_valid \
+     FROM verifications WHERE at >= $1 AND at < $2 GROUP BY 1, 2 ORDER BY 1, 2";
+const NAIVE_NATIONAL_CLAIMS: &str = "SELECT day, count(*) AS claims, count(*) FILTER (WHERE first) AS first_claims \
+     FROM (SELECT (c.issued_at AT TIME ZONE 'UTC' + interval '8 hours')::date AS day, \
+           NOT EXISTS (SELECT 1 FROM credentials p WHERE p.file_number = c.file_number AND p.id < c.id) AS first \
+           FROM credentials c WHERE c.issued_at >= $1 AND c.issued_at < $2) AS c \
+     GROUP BY 1 ORDER BY 1";
 const NAIVE_STATUS_COUNTS: &str =
     "SELECT region, status, count(*) FROM licences GROUP BY region, status";
 const NAIVE_CLAIMED: &str =
     "SELECT region, count(DISTINCT file_number) FROM credentials GROUP BY region";
 
-/// The rollups, built as the store would have kept them. The inner `SELECT`s of the first three are the rebuild
-/// statements of the migrations (0001's comment on `region_status_counts`, 0004's initial `daily_claims` and
-/// `region_claims`), verbatim; `daily_verifications` follows `record_verifications` (`verification_rollup`,
-/// `rollup_day`). The outer `ORDER BY` stores the rows in key order, as a store that adds each day's rows as the days
-/// pass has them on disk (a hash aggregate's output order would scatter one day's rows over the whole table).
-const BUILD_ROLLUPS: [(&str, &str); 4] = [
+/// The rollups, built as the store would have kept them, in this order. The inner `SELECT`s of the first three are
+/// the rebuild statements of the migrations (0001's comment on `region_status_counts`, 0004's initial `daily_claims`
+/// and `region_claims`), verbatim; `daily_verifications` follows `record_verifications` (`verification_rollup`,
+/// `rollup_day`); `national_daily_verifications`, built from `daily_verifications` once that is filled, is 0005's
+/// initial `INSERT … SELECT`, verbatim. The outer `ORDER BY` stores the rows in key order, as a store that adds each
+/// day's rows as the days pass has them on disk (a hash aggregate's output order would scatter one day's rows over
+/// the whole table).
+const BUILD_ROLLUPS: [(&str, &str); 5] = [
     (
         "region_status_counts",
         "INSERT INTO region_status_counts \
@@ -161,6 +184,14 @@ const BUILD_ROLLUPS: [(&str, &str); 4] = [
          SELECT (at AT TIME ZONE 'UTC' + interval '8 hours')::date, coalesce(region, 0), purpose, \
                 count(*) FILTER (WHERE result = 'valid'), count(*) FILTER (WHERE result <> 'valid') \
          FROM verifications GROUP BY 1, 2, 3) AS r ORDER BY 1, 2, 3",
+    ),
+    (
+        "national_daily_verifications",
+        "INSERT INTO national_daily_verifications (day, purpose, valid, not_valid) \
+         SELECT * FROM (\
+         SELECT day, purpose, sum(valid), sum(not_valid) \
+         FROM daily_verifications \
+         GROUP BY day, purpose) AS r ORDER BY 1, 2",
     ),
 ];
 
@@ -764,7 +795,8 @@ async fn fill(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxResul
 
     let step = Step::start("rollups");
     sqlx::raw_sql(
-        "TRUNCATE region_status_counts, region_claims, daily_claims, daily_verifications",
+        "TRUNCATE region_status_counts, region_claims, daily_claims, daily_verifications, \
+         national_daily_verifications",
     )
     .execute(&mut *conn)
     .await?;
@@ -777,7 +809,8 @@ async fn fill(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxResul
         );
     }
     sqlx::raw_sql(
-        "VACUUM (ANALYZE) region_status_counts, region_claims, daily_claims, daily_verifications",
+        "VACUUM (ANALYZE) region_status_counts, region_claims, daily_claims, daily_verifications, \
+         national_daily_verifications",
     )
     .execute(&mut *conn)
     .await?;
@@ -850,7 +883,8 @@ async fn print_sizes(conn: &mut PgConnection) -> BoxResult<()> {
                 pg_size_pretty(pg_indexes_size(c.oid)) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname IN ('licences', 'credentials', \
-         'verifications', 'region_status_counts', 'region_claims', 'daily_claims', 'daily_verifications', 'rollout') \
+         'verifications', 'region_status_counts', 'region_claims', 'daily_claims', 'daily_verifications', \
+         'national_daily_verifications', 'rollout') \
          ORDER BY pg_table_size(c.oid) DESC",
     )
     .fetch_all(&mut *conn)
@@ -927,10 +961,43 @@ impl Case {
             Some(r) => format!("region {r}"),
         }
     }
+
+    /// Who reads `daily_claims` / `daily_verifications` for this scope: one region's view, or (the per-region rows
+    /// of the nation) only the CSV export.
+    fn used_by(self) -> &'static str {
+        match self.scope {
+            None => "CSV export",
+            Some(_) => "region view",
+        }
+    }
 }
 
 type VerificationRow = (Date, i32, String, i64, i64);
 type ClaimRow = (Date, i32, i64, i64);
+type NationalVerificationRow = (Date, String, i64, i64);
+type NationalClaimRow = (Date, i64, i64);
+
+async fn naive_national_verifications(
+    conn: &mut PgConnection,
+    case: Case,
+) -> Result<Vec<NationalVerificationRow>, sqlx::Error> {
+    sqlx::query_as(NAIVE_NATIONAL_VERIFICATIONS)
+        .bind(day_start(case.from()))
+        .bind(day_start(END_DAY + time::Duration::days(1)))
+        .fetch_all(conn)
+        .await
+}
+
+async fn naive_national_claims(
+    conn: &mut PgConnection,
+    case: Case,
+) -> Result<Vec<NationalClaimRow>, sqlx::Error> {
+    sqlx::query_as(NAIVE_NATIONAL_CLAIMS)
+        .bind(day_start(case.from()))
+        .bind(day_start(END_DAY + time::Duration::days(1)))
+        .fetch_all(conn)
+        .await
+}
 
 async fn naive_verifications(
     conn: &mut PgConnection,
@@ -1055,6 +1122,7 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
             days: 365,
         },
     ];
+    let (national, regional) = cases.split_at(2);
     store.ping().await?;
     print_load("before the timings");
 
@@ -1067,13 +1135,50 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
     })
     .await?;
     println!(
-        "| region_counts | all regions (the dashboard filters a region in memory) | — | {} | {:.2} | {:.2} |",
+        "| region_counts (every view) | all regions (the dashboard filters a region in memory) | — | {} | {:.2} | {:.2} |",
         rc.rows,
         ms(rc.median),
         ms(rc.max)
     );
-    let mut rollup_times: HashMap<(&str, usize), Stats> = HashMap::new();
-    for (n, case) in cases.iter().enumerate() {
+    // Keyed by (method, national scope, days).
+    let mut rollup_times: HashMap<(&str, bool, i64), Stats> = HashMap::new();
+    for case in national {
+        let from = case.from();
+        let nc = timed(warmup, runs, || async move {
+            store
+                .national_daily_claims(from, END_DAY)
+                .await
+                .map(|v| v.len())
+        })
+        .await?;
+        println!(
+            "| national_daily_claims (national view) | national | {} days | {} | {:.2} | {:.2} |",
+            case.days,
+            nc.rows,
+            ms(nc.median),
+            ms(nc.max)
+        );
+        rollup_times.insert(("national_claims", true, case.days), nc);
+    }
+    for case in national {
+        let from = case.from();
+        let nv = timed(warmup, runs, || async move {
+            store
+                .national_daily_verifications(from, END_DAY)
+                .await
+                .map(|v| v.len())
+        })
+        .await?;
+        println!(
+            "| national_daily_verifications (national view) | national | {} days | {} | {:.2} | {:.2} |",
+            case.days,
+            nv.rows,
+            ms(nv.median),
+            ms(nv.max)
+        );
+        rollup_times.insert(("national_verifications", true, case.days), nv);
+    }
+    for case in regional.iter().chain(national) {
         let (scope, from) = (case.scope, case.from());
         let dc = timed(warmup, runs, || async move {
             store
@@ -1083,16 +1188,17 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         })
         .await?;
         println!(
-            "| daily_claims | {} | {} days | {} | {:.2} | {:.2} |",
+            "| daily_claims ({}) | {} | {} days | {} | {:.2} | {:.2} |",
+            case.used_by(),
             case.scope_label(),
             case.days,
             dc.rows,
             ms(dc.median),
             ms(dc.max)
         );
-        rollup_times.insert(("claims", n), dc);
+        rollup_times.insert(("claims", scope.is_none(), case.days), dc);
     }
-    for (n, case) in cases.iter().enumerate() {
+    for case in regional.iter().chain(national) {
         let (scope, from) = (case.scope, case.from());
         let dv = timed(warmup, runs, || async move {
             store
@@ -1102,32 +1208,68 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         })
         .await?;
         println!(
-            "| daily_verifications | {} | {} days | {} | {:.2} | {:.2} |",
+            "| daily_verifications ({}) | {} | {} days | {} | {:.2} | {:.2} |",
+            case.used_by(),
             case.scope_label(),
             case.days,
             dv.rows,
             ms(dv.median),
             ms(dv.max)
         );
-        rollup_times.insert(("verifications", n), dv);
+        rollup_times.insert(("verifications", scope.is_none(), case.days), dv);
     }
     for case in &cases {
         let (scope, from) = (case.scope, case.from());
         let view = timed(warmup, runs, || async move {
-            // What one dashboard view reads (`figures` in routes/console/dashboard.rs), one call after the other.
+            // What one dashboard view reads (`figures` in routes/console/dashboard.rs), one call after the other,
+            // with the same conversions.
             let regions: Vec<RegionCount> = store
                 .region_counts()
                 .await?
                 .into_iter()
                 .filter(|r| scope.is_none_or(|s| s == r.region))
                 .collect();
-            let claims = store.daily_claims(scope, from, END_DAY).await?;
-            let verifications = store.daily_verifications(scope, from, END_DAY).await?;
+            let (claims, verifications): (
+                Vec<NationalDailyClaims>,
+                Vec<NationalDailyVerifications>,
+            ) = match scope {
+                None => (
+                    store.national_daily_claims(from, END_DAY).await?,
+                    store.national_daily_verifications(from, END_DAY).await?,
+                ),
+                Some(region) => (
+                    store
+                        .daily_claims(Some(region), from, END_DAY)
+                        .await?
+                        .into_iter()
+                        .map(|c| NationalDailyClaims {
+                            day: c.day,
+                            claims: c.claims,
+                            first_claims: c.first_claims,
+                        })
+                        .collect(),
+                    store
+                        .daily_verifications(Some(region), from, END_DAY)
+                        .await?
+                        .into_iter()
+                        .map(|v| NationalDailyVerifications {
+                            day: v.day,
+                            purpose: v.purpose,
+                            valid: v.valid,
+                            not_valid: v.not_valid,
+                        })
+                        .collect(),
+                ),
+            };
             Ok::<_, StoreError>(regions.len() + claims.len() + verifications.len())
         })
         .await?;
+        let calls = match scope {
+            None => "region_counts + national_daily_claims + national_daily_verifications",
+            Some(_) => "region_counts + daily_claims + daily_verifications",
+        };
         println!(
-            "| one dashboard view (all three) | {} | {} days | {} | {:.2} | {:.2} |",
+            "| one whole dashboard view ({calls}) | {} | {} days | {} | {:.2} | {:.2} |",
             case.scope_label(),
             case.days,
             view.rows,
@@ -1160,7 +1302,67 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         ms(nrc.median) / ms(rc.median),
         if same { "yes" } else { "NO" }
     );
-    for (n, case) in cases.iter().enumerate() {
+    let row = |figure: &str, case: &Case, naive: &Stats, rollup: &Stats, same: bool| {
+        println!(
+            "| {figure} | {} | {} days | {:.0} | {:.0} | {:.2} | {:.0}× | {} |",
+            case.scope_label(),
+            case.days,
+            ms(naive.median),
+            ms(naive.max),
+            ms(rollup.median),
+            ms(naive.median) / ms(rollup.median),
+            if same { "yes" } else { "NO" }
+        );
+    };
+    for case in national {
+        let mut times = Vec::new();
+        let mut rows = Vec::new();
+        for _ in 0..naive_runs {
+            let t = Instant::now();
+            rows = naive_national_claims(conn, *case).await?;
+            times.push(t.elapsed());
+        }
+        let stats = Stats::of(times, rows.len());
+        let from_store: Vec<NationalClaimRow> = store
+            .national_daily_claims(case.from(), END_DAY)
+            .await?
+            .into_iter()
+            .map(|c| (c.day, c.claims as i64, c.first_claims as i64))
+            .collect();
+        let rollup = &rollup_times[&("national_claims", true, case.days)];
+        row(
+            "national_daily_claims",
+            case,
+            &stats,
+            rollup,
+            rows == from_store,
+        );
+    }
+    for case in national {
+        let mut times = Vec::new();
+        let mut rows = Vec::new();
+        for _ in 0..naive_runs {
+            let t = Instant::now();
+            rows = naive_national_verifications(conn, *case).await?;
+            times.push(t.elapsed());
+        }
+        let stats = Stats::of(times, rows.len());
+        let from_store: Vec<NationalVerificationRow> = store
+            .national_daily_verifications(case.from(), END_DAY)
+            .await?
+            .into_iter()
+            .map(|v| (v.day, v.purpose, v.valid as i64, v.not_valid as i64))
+            .collect();
+        let rollup = &rollup_times[&("national_verifications", true, case.days)];
+        row(
+            "national_daily_verifications",
+            case,
+            &stats,
+            rollup,
+            rows == from_store,
+        );
+    }
+    for case in regional.iter().chain(national) {
         let mut times = Vec::new();
         let mut rows = Vec::new();
         for _ in 0..naive_runs {
@@ -1182,19 +1384,16 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
                 )
             })
             .collect();
-        let rollup = &rollup_times[&("claims", n)];
-        println!(
-            "| daily_claims | {} | {} days | {:.0} | {:.0} | {:.2} | {:.0}× | {} |",
-            case.scope_label(),
-            case.days,
-            ms(stats.median),
-            ms(stats.max),
-            ms(rollup.median),
-            ms(stats.median) / ms(rollup.median),
-            if rows == from_store { "yes" } else { "NO" }
+        let rollup = &rollup_times[&("claims", case.scope.is_none(), case.days)];
+        row(
+            &format!("daily_claims ({})", case.used_by()),
+            case,
+            &stats,
+            rollup,
+            rows == from_store,
         );
     }
-    for (n, case) in cases.iter().enumerate() {
+    for case in regional.iter().chain(national) {
         let mut times = Vec::new();
         let mut rows = Vec::new();
         for _ in 0..naive_runs {
@@ -1217,23 +1416,21 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
                 )
             })
             .collect();
-        let rollup = &rollup_times[&("verifications", n)];
-        println!(
-            "| daily_verifications | {} | {} days | {:.0} | {:.0} | {:.2} | {:.0}× | {} |",
-            case.scope_label(),
-            case.days,
-            ms(stats.median),
-            ms(stats.max),
-            ms(rollup.median),
-            ms(stats.median) / ms(rollup.median),
-            if rows == from_store { "yes" } else { "NO" }
+        let rollup = &rollup_times[&("verifications", case.scope.is_none(), case.days)];
+        row(
+            &format!("daily_verifications ({})", case.used_by()),
+            case,
+            &stats,
+            rollup,
+            rows == from_store,
         );
     }
 
-    // Where the national view's time goes: the store's statement through sqlx without the store's conversion, and
-    // the same figures summed over regions in SQL.
+    // Where the time of a year of national verifications goes: the statements through sqlx without the store's
+    // conversion, the per-region rows (the CSV export's), those rows summed over regions in SQL at read time (no
+    // national table), and the national table.
     println!(
-        "\n## National view, raw SQL on the store's pool (not store methods; {warmup} warm-up, {runs} timed; ms)\n\n\
+        "\n## National verifications, raw SQL on the store's pool (not store methods; {warmup} warm-up, {runs} timed; ms)\n\n\
          | statement | period | rows | median | max |\n|---|---|---:|---:|---:|"
     );
     let pool = store.pool();
@@ -1249,7 +1446,7 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         })
         .await?;
         println!(
-            "| daily_verifications' statement, rows decoded as tuples | {days} days | {} | {:.2} | {:.2} |",
+            "| daily_verifications' national statement (per region; the CSV export), rows decoded as tuples | {days} days | {} | {:.2} | {:.2} |",
             raw.rows,
             ms(raw.median),
             ms(raw.max)
@@ -1264,13 +1461,13 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         })
         .await?;
         println!(
-            "| verifications summed over regions in SQL (GROUP BY day, purpose) | {days} days | {} | {:.2} | {:.2} |",
+            "| daily_verifications summed over regions in SQL (GROUP BY day, purpose; no national table) | {days} days | {} | {:.2} | {:.2} |",
             summed.rows,
             ms(summed.median),
             ms(summed.max)
         );
-        let summed = timed(warmup, runs, || async move {
-            sqlx::query_as::<_, (Date, i64, i64)>(SQL_DC_NATIONAL_SUMMED)
+        let table = timed(warmup, runs, || async move {
+            sqlx::query_as::<_, (Date, String, i64, i64)>(SQL_NDV)
                 .bind(from)
                 .bind(END_DAY)
                 .fetch_all(pool)
@@ -1279,51 +1476,12 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         })
         .await?;
         println!(
-            "| claims summed over regions in SQL (GROUP BY day) | {days} days | {} | {:.2} | {:.2} |",
-            summed.rows,
-            ms(summed.median),
-            ms(summed.max)
+            "| national_daily_verifications' statement, rows decoded as tuples | {days} days | {} | {:.2} | {:.2} |",
+            table.rows,
+            ms(table.median),
+            ms(table.max)
         );
     }
-
-    // What-if (not the store's schema): a national rollup, one row per (day, purpose) summed over regions, as a
-    // store could keep beside daily_verifications. Created, timed and dropped here.
-    sqlx::raw_sql(
-        "CREATE TABLE whatif_national_verifications (day DATE NOT NULL, purpose TEXT NOT NULL, valid BIGINT NOT NULL, \
-             not_valid BIGINT NOT NULL, PRIMARY KEY (day, purpose)); \
-         INSERT INTO whatif_national_verifications \
-             SELECT day, purpose, sum(valid), sum(not_valid) FROM daily_verifications GROUP BY 1, 2 ORDER BY 1, 2",
-    )
-    .execute(&mut *conn)
-    .await?;
-    // One statement on its own: a multi-statement string runs as one transaction, and VACUUM refuses that.
-    sqlx::raw_sql("VACUUM (ANALYZE) whatif_national_verifications")
-        .execute(&mut *conn)
-        .await?;
-    for days in [30, 365] {
-        let from = END_DAY - time::Duration::days(days - 1);
-        let national = timed(warmup, runs, || async move {
-            sqlx::query_as::<_, (Date, String, i64, i64)>(
-                "SELECT day, purpose, valid, not_valid FROM whatif_national_verifications \
-                 WHERE day BETWEEN $1 AND $2 ORDER BY day, purpose",
-            )
-            .bind(from)
-            .bind(END_DAY)
-            .fetch_all(pool)
-            .await
-            .map(|v| v.len())
-        })
-        .await?;
-        println!(
-            "| what-if: a national rollup table (day, purpose), read by its primary key | {days} days | {} | {:.2} | {:.2} |",
-            national.rows,
-            ms(national.median),
-            ms(national.max)
-        );
-    }
-    sqlx::raw_sql("DROP TABLE whatif_national_verifications")
-        .execute(&mut *conn)
-        .await?;
     print_load("after the timings");
 
     // Plans.
@@ -1346,7 +1504,27 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
         "",
     )
     .await?;
-    for case in &cases {
+    for case in national {
+        let params = format!("'{}', '{END_DAY}'", case.from());
+        let label = format!("national view, {} days", case.days);
+        explain(
+            conn,
+            &format!("national_daily_claims, {label}"),
+            SQL_NDC,
+            "(date, date)",
+            &params,
+        )
+        .await?;
+        explain(
+            conn,
+            &format!("national_daily_verifications, {label}"),
+            SQL_NDV,
+            "(date, date)",
+            &params,
+        )
+        .await?;
+    }
+    for case in regional.iter().chain(national) {
         let (sql_c, sql_v, types, params) = match case.scope {
             None => (
                 SQL_DC_NATIONAL,
@@ -1361,7 +1539,12 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
                 format!("'{}', '{END_DAY}', {region}", case.from()),
             ),
         };
-        let label = format!("{}, {} days", case.scope_label(), case.days);
+        let label = format!(
+            "{} ({}), {} days",
+            case.scope_label(),
+            case.used_by(),
+            case.days
+        );
         explain(
             conn,
             &format!("daily_claims, {label}"),
@@ -1383,7 +1566,7 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
     let year = format!("'{}', '{END_DAY}'", END_DAY - time::Duration::days(364));
     explain(
         conn,
-        "for comparison: national verifications summed over regions in SQL, 365 days",
+        "for comparison: daily_verifications summed over regions in SQL (no national table), 365 days",
         SQL_DV_NATIONAL_SUMMED,
         "(date, date)",
         &year,
@@ -1400,8 +1583,8 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
     );
     explain(
         conn,
-        "naive daily_verifications, national, 30 days",
-        NAIVE_VERIFICATIONS,
+        "naive national_daily_verifications, 30 days",
+        NAIVE_NATIONAL_VERIFICATIONS,
         "(timestamptz, timestamptz)",
         &instants,
     )
@@ -1416,8 +1599,8 @@ async fn measure(args: &Args, store: &PgStore, conn: &mut PgConnection) -> BoxRe
     .await?;
     explain(
         conn,
-        "naive daily_claims, national, 30 days",
-        NAIVE_CLAIMS,
+        "naive national_daily_claims, 30 days",
+        NAIVE_NATIONAL_CLAIMS,
         "(timestamptz, timestamptz)",
         &instants,
     )
