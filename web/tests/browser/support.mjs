@@ -58,12 +58,14 @@ export async function startServer({ demo = true, args = [], env = {} } = {}) {
   };
 
   try {
-    // The service prints `edl serve: http://127.0.0.1:PORT/` once it is bound.
+    // The service prints `edl serve: http://127.0.0.1:PORT/` once it is bound, then the demo's
+    // example licences, and ends its banner with `Ctrl-C stops the service.`: wait for the whole
+    // banner, since the tests read the examples from it and stdout may arrive in several chunks.
     const url = await new Promise((found, failed) => {
       const deadline = setTimeout(() => failed(new Error(`edl serve printed no address in 60 s\n${logs()}`)), 60_000);
       const look = () => {
         const m = /edl serve: (http:\/\/127\.0\.0\.1:\d+\/)/.exec(stdout);
-        if (m) { clearTimeout(deadline); found(m[1]); }
+        if (m && stdout.includes('Ctrl-C stops the service.')) { clearTimeout(deadline); found(m[1]); }
       };
       child.stdout.on('data', look);
       exited.then(({ code, signal }) => { clearTimeout(deadline); failed(new Error(`edl serve exited (${code ?? signal}) before listening\n${logs()}`)); });
