@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use aws_lc_rs::signature::ParsedPublicKey;
 use edl_domain::{DisplayState, StatusSet};
 use edl_mdoc::verify::{CheckResult, StatusFinding};
 use edl_mdoc::{Outcome, Purpose};
@@ -70,33 +71,48 @@ struct CachedChain {
     until: OffsetDateTime,
 }
 
-/// Credentials whose issuer signature verified, by SHA-256 of their bytes, with the signer that
-/// verified them: two generations of at most `capacity / 2` entries each, the older dropped whole
-/// when the newer fills (a bounded map that keeps what is used).
+/// A bounded map that keeps what is used: two generations of at most `half` entries each, the
+/// older dropped whole when the newer fills, an entry found in the older moved to the newer.
 #[derive(Debug)]
-struct SignatureCache {
+struct Generations<K, V> {
     half: usize,
-    young: HashMap<[u8; 32], u32>,
-    old: HashMap<[u8; 32], u32>,
+    young: HashMap<K, V>,
+    old: HashMap<K, V>,
 }
 
-impl SignatureCache {
-    fn get(&mut self, key: &[u8; 32]) -> Option<u32> {
-        if let Some(&hit) = self.young.get(key) {
-            return Some(hit);
+impl<K: std::hash::Hash + Eq + Copy, V: Clone> Generations<K, V> {
+    fn new(capacity: usize) -> Generations<K, V> {
+        Generations {
+            half: capacity.div_ceil(2),
+            young: HashMap::new(),
+            old: HashMap::new(),
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        if let Some(hit) = self.young.get(key) {
+            return Some(hit.clone());
         }
         let hit = self.old.remove(key)?;
-        self.insert(*key, hit);
+        self.insert(*key, hit.clone());
         Some(hit)
     }
 
-    fn insert(&mut self, key: [u8; 32], signer: u32) {
+    fn insert(&mut self, key: K, value: V) {
         if self.young.len() >= self.half {
             self.old = std::mem::take(&mut self.young);
         }
-        self.young.insert(key, signer);
+        self.young.insert(key, value);
     }
 }
+
+/// Credentials whose issuer signature verified, by SHA-256 of their bytes, with the signer that
+/// verified them.
+type SignatureCache = Generations<[u8; 32], u32>;
+
+/// Device keys of credentials whose issuer signature verified, parsed: by their compressed form
+/// (decompressing one is a modular square root, a fifth of the cost of the signature check).
+type DeviceKeyCache = Generations<[u8; 33], Arc<ParsedPublicKey>>;
 
 /// A verifier holding its trust material and a cache of signer chains already judged.
 #[derive(Debug)]
@@ -105,6 +121,7 @@ pub struct QrVerifier {
     signers: Vec<Signer>,
     chains: Mutex<Vec<Option<CachedChain>>>,
     signatures: Option<Mutex<SignatureCache>>,
+    device_keys: Option<Mutex<DeviceKeyCache>>,
     policy: Policy,
 }
 
@@ -313,24 +330,38 @@ impl QrVerifier {
             signers,
             chains,
             signatures: None,
+            device_keys: None,
             policy,
         })
     }
 
     /// Remembers up to `capacity` credentials whose issuer signature verified (by SHA-256 of their
-    /// bytes), so a credential seen again costs a hash instead of an ECDSA verification. For an
-    /// online verifier, which sees the same holder's credential in every code its wallet re-signs;
-    /// the other checks (revocation, chain, claims, device signature …) still run every time.
-    /// `0` turns the cache off (the default).
+    /// bytes), so a credential seen again costs a hash instead of an ECDSA verification, and as
+    /// many of their device keys, parsed, so its device signature is checked without first
+    /// decompressing the key. For an online verifier, which sees the same holder's credential in
+    /// every code its wallet re-signs; the other checks (revocation, chain, claims, the device
+    /// signature itself …) still run every time. `0` turns the caches off (the default).
     pub fn with_signature_cache(mut self, capacity: usize) -> QrVerifier {
-        self.signatures = (capacity > 0).then(|| {
-            Mutex::new(SignatureCache {
-                half: capacity.div_ceil(2),
-                young: HashMap::new(),
-                old: HashMap::new(),
-            })
-        });
+        self.signatures = (capacity > 0).then(|| Mutex::new(Generations::new(capacity)));
+        self.device_keys = (capacity > 0).then(|| Mutex::new(Generations::new(capacity)));
         self
+    }
+
+    /// The device key a verified credential names, from the cache when it is on.
+    fn device_key(&self, compressed: &[u8; 33]) -> Option<Arc<ParsedPublicKey>> {
+        let Some(cache) = &self.device_keys else {
+            return device_key(compressed).map(Arc::new);
+        };
+        if let Ok(mut cache) = cache.lock()
+            && let Some(hit) = cache.get(compressed)
+        {
+            return Some(hit);
+        }
+        let key = Arc::new(device_key(compressed)?);
+        if let Ok(mut cache) = cache.lock() {
+            cache.insert(*compressed, Arc::clone(&key));
+        }
+        Some(key)
     }
 
     /// The policy.
@@ -652,7 +683,14 @@ impl Run {
                 Outcome::Passed
             },
         );
-        self.push("device.signature", device_signature(&presentation, &claims));
+        self.push(
+            "device.signature",
+            device_signature(
+                verifier.device_key(&claims.device_key).as_deref(),
+                &presentation,
+                &claims,
+            ),
+        );
         self.push(
             "freshness",
             freshness(&presentation, input.at, verifier.policy),
@@ -755,8 +793,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn device_signature(presentation: &PresentationRef<'_>, claims: &Claims) -> Outcome {
-    let Some(key) = device_key(&claims.device_key) else {
+/// The holder's signature with `key`, the device key `claims` name (`None`: not on the curve).
+fn device_signature(
+    key: Option<&ParsedPublicKey>,
+    presentation: &PresentationRef<'_>,
+    claims: &Claims,
+) -> Outcome {
+    let Some(key) = key else {
         return Outcome::Failed("the device key is not a point on P-256".into());
     };
     let generated = u64::try_from(presentation.generated_at.unix_timestamp()).unwrap_or(0);
@@ -775,12 +818,8 @@ fn device_signature(presentation: &PresentationRef<'_>, claims: &Claims) -> Outc
 }
 
 /// The device key from its compressed form; the crypto library checks that it is on the curve.
-fn device_key(compressed: &[u8; 33]) -> Option<aws_lc_rs::signature::ParsedPublicKey> {
-    aws_lc_rs::signature::ParsedPublicKey::new(
-        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED,
-        compressed,
-    )
-    .ok()
+fn device_key(compressed: &[u8; 33]) -> Option<ParsedPublicKey> {
+    ParsedPublicKey::new(&aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED, compressed).ok()
 }
 
 fn freshness(presentation: &PresentationRef<'_>, at: OffsetDateTime, policy: Policy) -> Outcome {

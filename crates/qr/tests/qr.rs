@@ -549,7 +549,7 @@ fn an_online_verifier_takes_the_registry_state_for_the_status() {
 }
 
 #[test]
-fn the_signature_cache_changes_no_outcome_and_never_remembers_a_forgery() {
+fn the_signature_and_device_key_caches_change_no_outcome_and_never_remember_a_forgery() {
     let w = world();
     let cached = verifier(&w, None).with_signature_cache(4);
     let plain = verifier(&w, None);
@@ -570,6 +570,14 @@ fn the_signature_cache_changes_no_outcome_and_never_remembers_a_forgery() {
         assert!(report.is_valid());
         assert_eq!(report, run(&plain, &text));
     }
+    // Its device key is now cached: a code of the same credential signed by another key is
+    // still refused, every time.
+    let thief = InMemorySigner::generate().unwrap();
+    let stolen = present(&cred, SHOWN, &[], &thief).unwrap();
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&cached, &stolen)), ["device.signature"]);
+    }
+    assert_eq!(run(&cached, &stolen), run(&plain, &stolen));
     // The same credential with its issuer signature altered: refused every time.
     let mut forged = cred.as_bytes().to_vec();
     let last = forged.len() - 1;
