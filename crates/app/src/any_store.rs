@@ -238,6 +238,13 @@ impl Store for AnyStore {
         dispatch!(self, s => s.credential_licence(region, status_index).await)
     }
 
+    async fn credential_licences(
+        &self,
+        places: &[(RegionCode, u64)],
+    ) -> Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError> {
+        dispatch!(self, s => s.credential_licences(places).await)
+    }
+
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
         dispatch!(self, s => s.status_list_len(region).await)
     }

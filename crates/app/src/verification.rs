@@ -26,7 +26,7 @@ use edl_qr::claims::FieldValue;
 use edl_qr::verify::TrustError;
 use edl_qr::{KnownSigner, Policy, QrReport, QrVerifier, StatusSource, VerifyInput};
 use edl_status_list::CredentialStatus;
-use edl_store::{Share, Store, StoreError};
+use edl_store::{CredentialState, Share, Store, StoreError};
 use serde_json::{Map, Value as Json, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -139,6 +139,30 @@ pub fn registry_portrait(_licence: Option<&FileNumber>) -> &'static [u8] {
     edl_synth::demo_portrait()
 }
 
+/// Where an online verification reads a credential's registry record (its licence and its state
+/// now) from its place in a status list: any [`Store`] itself ([`Store::credential_licence`]), or
+/// a reader in front of it that answers the calls arriving together with one batched read
+/// ([`Store::credential_licences`]; the service's, in `edl-server`).
+pub trait CredentialLookup: Sync {
+    /// The licence and state of the credential at `index` of `region`'s list, read now.
+    fn lookup_credential(
+        &self,
+        region: RegionCode,
+        index: u64,
+    ) -> impl Future<Output = Result<Option<(FileNumber, CredentialState)>, StoreError>> + Send;
+}
+
+impl<S: Store> CredentialLookup for S {
+    fn lookup_credential(
+        &self,
+        region: RegionCode,
+        index: u64,
+    ) -> impl Future<Output = Result<Option<(FileNumber, CredentialState)>, StoreError>> + Send
+    {
+        self.credential_licence(region, index)
+    }
+}
+
 /// The online verifier: the platform's trust material (its IACA and every document signer,
 /// revoked ones with their revocation time: what the signed trust list publishes) with the signer
 /// chains and credential signatures it has already checked.
@@ -220,16 +244,32 @@ impl VerificationService {
         channel: Channel,
         at: OffsetDateTime,
     ) -> Result<Verified, StoreError> {
+        self.verify_with(store, store, presented, purpose, channel, at)
+            .await
+    }
+
+    /// [`verify`](Self::verify), reading credentials' states through `lookup` (the service's
+    /// batching reader) and everything else from `store`.
+    pub async fn verify_with<S: Store, L: CredentialLookup>(
+        &self,
+        store: &S,
+        lookup: &L,
+        presented: Presented<'_>,
+        purpose: Purpose,
+        channel: Channel,
+        at: OffsetDateTime,
+    ) -> Result<Verified, StoreError> {
         let mut verified = match presented {
             Presented::Qr { text, challenge } => {
-                self.verify_qr(store, text, challenge, purpose, at).await?
+                self.verify_qr(store, lookup, text, challenge, purpose, at)
+                    .await?
             }
             Presented::Share { token } => verify_share(store, token, purpose, at).await?,
             Presented::DeviceResponse {
                 response,
                 transcript,
             } => {
-                self.verify_device_response(store, response, transcript, purpose, at)
+                self.verify_device_response(store, lookup, response, transcript, purpose, at)
                     .await?
             }
         };
@@ -243,9 +283,10 @@ impl VerificationService {
         Ok(verified)
     }
 
-    async fn verify_qr<S: Store>(
+    async fn verify_qr<S: Store, L: CredentialLookup>(
         &self,
         store: &S,
+        lookup: &L,
         text: &str,
         challenge: Option<&[u8]>,
         purpose: Purpose,
@@ -264,7 +305,7 @@ impl VerificationService {
         // The registry's record of the credential at its place in the status list (given only once
         // the issuer signature verified): its state now and whose licence it is, in one read.
         let listed = match place {
-            Some((region, index)) => store.credential_licence(region, index).await?,
+            Some((region, index)) => lookup.lookup_credential(region, index).await?,
             None => None,
         };
         let status = listed.as_ref().map(|(_, state)| credential_status(state));
@@ -300,9 +341,10 @@ impl VerificationService {
         })
     }
 
-    async fn verify_device_response<S: Store>(
+    async fn verify_device_response<S: Store, L: CredentialLookup>(
         &self,
         store: &S,
+        lookup: &L,
         response: &[u8],
         transcript: &SessionTranscript,
         purpose: Purpose,
@@ -319,7 +361,7 @@ impl VerificationService {
             .status_reference()
             .and_then(|r| Some((*self.regions_by_uri.get(&r.uri)?, r.idx)));
         let listed = match located {
-            Some((region, index)) => store.credential_licence(region, index).await?,
+            Some((region, index)) => lookup.lookup_credential(region, index).await?,
             None => None,
         };
         let status = listed.as_ref().map(|(_, state)| credential_status(state));

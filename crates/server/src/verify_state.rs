@@ -1,6 +1,7 @@
 //! What the verification API keeps in memory: the online verifier (rebuilt when the PKI
-//! changes), API keys looked up briefly, per-key token buckets, portrait handles, and the audit
-//! writer that batches audit rows into one transaction. Decisions in `docs/verification-api.md`.
+//! changes), API keys looked up briefly, per-key token buckets, portrait handles, the credential
+//! reader that answers the status reads arriving together with one query, and the audit writer
+//! that batches audit rows into one transaction. Decisions in `docs/verification-api.md`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -8,10 +9,11 @@ use std::time::{Duration, Instant};
 
 use edl_app::AnyStore;
 use edl_app::pki_dir::PkiDir;
-use edl_app::verification::{PortraitRef, VerificationService};
+use edl_app::verification::{CredentialLookup, PortraitRef, VerificationService};
+use edl_domain::{FileNumber, RegionCode};
 use edl_mdoc::Purpose;
 use edl_qr::Policy;
-use edl_store::{NewVerification, Store, StoreError};
+use edl_store::{CredentialState, NewVerification, Store, StoreError};
 use tokio::sync::{mpsc, oneshot};
 
 /// How long an API key's lookup (key, organisation, purposes, revocation) is reused: a revoked
@@ -27,6 +29,10 @@ const MAX_ENTRIES: usize = 100_000;
 pub(crate) const AUDIT_QUEUE: usize = 16_384;
 /// The most audit rows written in one transaction.
 pub(crate) const AUDIT_BATCH: usize = 2_000;
+/// Credential reads waiting for the reader; a full queue makes callers wait.
+pub(crate) const READ_QUEUE: usize = 16_384;
+/// The most credentials read by one query.
+pub(crate) const READ_BATCH: usize = 512;
 
 /// The verification API's limits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -251,6 +257,98 @@ impl Verifiers {
     }
 }
 
+type ReadAnswer = Result<Option<(FileNumber, CredentialState)>, StoreError>;
+
+struct ReadRequest {
+    place: (RegionCode, u64),
+    reply: oneshot::Sender<ReadAnswer>,
+}
+
+/// Reads credentials' registry records for the online verifier: each call queues its place and
+/// waits, while one task reads whatever queued meanwhile with one
+/// [`Store::credential_licences`]. Every read still happens after its call arrived (a
+/// suspension committed before the call is seen), but under load a hundred calls cost one query
+/// instead of a hundred, each of which costs the pool's round trips to its connection.
+pub(crate) struct CredentialReader {
+    queue: mpsc::Sender<ReadRequest>,
+    pending: Mutex<Option<(AnyStore, mpsc::Receiver<ReadRequest>)>>,
+}
+
+impl CredentialReader {
+    pub(crate) fn new(store: AnyStore) -> CredentialReader {
+        let (queue, pending) = mpsc::channel(READ_QUEUE);
+        CredentialReader {
+            queue,
+            pending: Mutex::new(Some((store, pending))),
+        }
+    }
+
+    /// Starts the reading task on the current runtime (once; later calls do nothing). It ends
+    /// when the reader is dropped.
+    fn start(&self) {
+        if let Some((store, receiver)) = self.pending.lock().ok().and_then(|mut p| p.take()) {
+            tokio::spawn(read_batches(store, receiver));
+        }
+    }
+}
+
+fn reader_stopped() -> StoreError {
+    StoreError::Unavailable("the credential reader has stopped".into())
+}
+
+impl CredentialLookup for CredentialReader {
+    async fn lookup_credential(&self, region: RegionCode, index: u64) -> ReadAnswer {
+        self.start();
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send(ReadRequest {
+                place: (region, index),
+                reply,
+            })
+            .await
+            .map_err(|_| reader_stopped())?;
+        answer.await.map_err(|_| reader_stopped())?
+    }
+}
+
+async fn read_batches(store: AnyStore, mut receiver: mpsc::Receiver<ReadRequest>) {
+    let mut batch: Vec<ReadRequest> = Vec::with_capacity(READ_BATCH);
+    let mut places = Vec::with_capacity(READ_BATCH);
+    while let Some(first) = receiver.recv().await {
+        batch.push(first);
+        // Let the calls that are ready run up to their own read first, so that they join this
+        // batch: on one core the query would otherwise finish before any of them got there.
+        tokio::task::yield_now().await;
+        while batch.len() < READ_BATCH
+            && let Ok(request) = receiver.try_recv()
+        {
+            batch.push(request);
+        }
+        tracing::debug!(reads = batch.len(), "credential reads: one batch");
+        places.clear();
+        places.extend(batch.iter().map(|r| r.place));
+        match store.credential_licences(&places).await {
+            Ok(found) if found.len() == batch.len() => {
+                for (request, found) in batch.drain(..).zip(found) {
+                    let _ = request.reply.send(Ok(found));
+                }
+            }
+            outcome => {
+                if let Err(error) = outcome {
+                    tracing::warn!(%error, reads = batch.len(), "credential reads: a batch failed; reading one by one");
+                }
+                // Each call gets its own answer or its own error.
+                for request in batch.drain(..) {
+                    let (region, index) = request.place;
+                    let _ = request
+                        .reply
+                        .send(store.credential_licence(region, index).await);
+                }
+            }
+        }
+    }
+}
+
 type Waiter = oneshot::Sender<Result<(), ()>>;
 
 enum AuditMessage {
@@ -325,6 +423,8 @@ async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessag
     let mut rows: Vec<NewVerification> = Vec::with_capacity(AUDIT_BATCH);
     let mut waiters: Vec<Waiter> = Vec::with_capacity(AUDIT_BATCH);
     while let Some(first) = receiver.recv().await {
+        // As for the reads: the calls that are ready get to queue their rows first.
+        tokio::task::yield_now().await;
         let mut closing = None;
         let mut next = Some(first);
         while let Some(message) = next.take() {
@@ -343,6 +443,7 @@ async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessag
             }
         }
         if !rows.is_empty() {
+            tracing::debug!(rows = rows.len(), "audit: one batch");
             write(&store, &mut rows, &mut waiters).await;
         }
         if let Some(done) = closing {
@@ -395,6 +496,7 @@ pub(crate) struct VerifyState {
     pub(crate) keys: KeyCache,
     pub(crate) limiter: RateLimiter,
     pub(crate) portraits: PortraitHandles,
+    pub(crate) reads: CredentialReader,
     pub(crate) audit: AuditWriter,
 }
 
@@ -409,6 +511,7 @@ impl VerifyState {
             keys: KeyCache::default(),
             limiter: RateLimiter::new(limits.rate, limits.burst),
             portraits: PortraitHandles::default(),
+            reads: CredentialReader::new(store.clone()),
             audit: AuditWriter::new(store),
         }
     }

@@ -610,23 +610,49 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(|err| self.err(err))?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let file_number = FileNumber::parse(get::<&str>(&row, 0, "credentials.file_number")?)
-            .map_err(|e| StoreError::corrupt("credentials.file_number", e))?;
-        let state = CredentialState {
-            status_index,
-            withdrawn: get(&row, 1, "credentials.withdrawn_at")?,
-            superseded: get(&row, 2, "credentials.edition")?,
-            licence_status: StatusSet::parse(get::<&str>(&row, 3, "licences.status")?).map_err(
-                |_| StoreError::Corrupt {
-                    what: "licences.status",
+        row.map(|row| credential_licence_row(&row, 0, status_index))
+            .transpose()
+    }
+
+    async fn credential_licences(
+        &self,
+        places: &[(RegionCode, u64)],
+    ) -> Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError> {
+        let mut found = vec![None; places.len()];
+        let mut regions = Vec::with_capacity(places.len());
+        // An index beyond i64 is in no list: -1 matches nothing.
+        let indexes: Vec<i64> = places
+            .iter()
+            .map(|(_, index)| i64::try_from(*index).unwrap_or(-1))
+            .collect();
+        for (region, _) in places {
+            regions.push(int(i64::from(region.as_u32()), "region")?);
+        }
+        let rows = sqlx::query(
+            "SELECT p.at, c.file_number, c.withdrawn_at IS NOT NULL, c.edition <> l.edition, \
+                    l.status, c.status_index \
+             FROM unnest($1::integer[], $2::bigint[]) WITH ORDINALITY AS p(region, status_index, at) \
+             JOIN credentials c ON c.region = p.region AND c.status_index = p.status_index \
+             JOIN licences l ON l.file_number = c.file_number",
+        )
+        .bind(regions)
+        .bind(indexes)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|err| self.err(err))?;
+        for row in rows {
+            let at: i64 = get(&row, 0, "places")?;
+            let index: i64 = get(&row, 5, "credentials.status_index")?;
+            let slot = usize::try_from(at - 1)
+                .ok()
+                .and_then(|at| found.get_mut(at))
+                .ok_or(StoreError::Corrupt {
+                    what: "places",
                     source: None,
-                },
-            )?,
-        };
-        Ok(Some((file_number, state)))
+                })?;
+            *slot = Some(credential_licence_row(&row, 1, index as u64)?);
+        }
+        Ok(found)
     }
 
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
@@ -977,4 +1003,27 @@ async fn rollout_in(
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RolloutSchedule::new(entries))
+}
+
+/// A credential's licence and state from `row`'s columns `first..first + 4` (file number,
+/// withdrawn, superseded, licence status letters).
+fn credential_licence_row(
+    row: &PgRow,
+    first: usize,
+    status_index: u64,
+) -> Result<(FileNumber, CredentialState), StoreError> {
+    let file_number = FileNumber::parse(get::<&str>(row, first, "credentials.file_number")?)
+        .map_err(|e| StoreError::corrupt("credentials.file_number", e))?;
+    let state = CredentialState {
+        status_index,
+        withdrawn: get(row, first + 1, "credentials.withdrawn_at")?,
+        superseded: get(row, first + 2, "credentials.edition")?,
+        licence_status: StatusSet::parse(get::<&str>(row, first + 3, "licences.status")?).map_err(
+            |_| StoreError::Corrupt {
+                what: "licences.status",
+                source: None,
+            },
+        )?,
+    };
+    Ok((file_number, state))
 }

@@ -544,19 +544,52 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(map_err)?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let file_number = FileNumber::parse(get::<&str>(&row, 0, "credentials.file_number")?)
-            .map_err(|e| StoreError::corrupt("credentials.file_number", e))?;
-        let state = CredentialState {
-            status_index,
-            withdrawn: get(&row, 1, "credentials.withdrawn_at")?,
-            superseded: get(&row, 2, "credentials.edition")?,
-            licence_status: StatusSet::parse(get::<&str>(&row, 3, "licences.status")?)
-                .map_err(|e| StoreError::corrupt("licences.status", e))?,
-        };
-        Ok(Some((file_number, state)))
+        row.map(|row| credential_licence_row(&row, 0, status_index))
+            .transpose()
+    }
+
+    async fn credential_licences(
+        &self,
+        places: &[(RegionCode, u64)],
+    ) -> Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError> {
+        let mut found = vec![None; places.len()];
+        // The places as one JSON array of [region, index] pairs: one statement whatever their
+        // number (an index beyond i64 is in no list and matches nothing).
+        let mut json = String::with_capacity(2 + places.len() * 20);
+        json.push('[');
+        for (i, (region, index)) in places.iter().enumerate() {
+            if i > 0 {
+                json.push(',');
+            }
+            let index = i64::try_from(*index).unwrap_or(-1);
+            json.push_str(&format!("[{},{index}]", region_to_column(*region)));
+        }
+        json.push(']');
+        let rows = sqlx::query(
+            "SELECT p.key, c.file_number, c.withdrawn_at IS NOT NULL, c.edition <> l.edition, \
+                    l.status, c.status_index \
+             FROM json_each(?) p \
+             JOIN credentials c ON c.region = json_extract(p.value, '$[0]') \
+                               AND c.status_index = json_extract(p.value, '$[1]') \
+             JOIN licences l ON l.file_number = c.file_number",
+        )
+        .bind(json)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(map_err)?;
+        for row in rows {
+            let at: i64 = get(&row, 0, "places")?;
+            let index: i64 = get(&row, 5, "credentials.status_index")?;
+            let slot = usize::try_from(at)
+                .ok()
+                .and_then(|at| found.get_mut(at))
+                .ok_or(StoreError::Corrupt {
+                    what: "places",
+                    source: None,
+                })?;
+            *slot = Some(credential_licence_row(&row, 1, index as u64)?);
+        }
+        Ok(found)
     }
 
     async fn status_list_len(&self, region: RegionCode) -> Result<u64, StoreError> {
@@ -888,4 +921,23 @@ async fn rollout_in(conn: &mut SqliteConnection) -> Result<RolloutSchedule, Stor
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(RolloutSchedule(entries))
+}
+
+/// A credential's licence and state from `row`'s columns `first..first + 4` (file number,
+/// withdrawn, superseded, licence status letters).
+fn credential_licence_row(
+    row: &sqlx::sqlite::SqliteRow,
+    first: usize,
+    status_index: u64,
+) -> Result<(FileNumber, CredentialState), StoreError> {
+    let file_number = FileNumber::parse(get::<&str>(row, first, "credentials.file_number")?)
+        .map_err(|e| StoreError::corrupt("credentials.file_number", e))?;
+    let state = CredentialState {
+        status_index,
+        withdrawn: get(row, first + 1, "credentials.withdrawn_at")?,
+        superseded: get(row, first + 2, "credentials.edition")?,
+        licence_status: StatusSet::parse(get::<&str>(row, first + 3, "licences.status")?)
+            .map_err(|e| StoreError::corrupt("licences.status", e))?,
+    };
+    Ok((file_number, state))
 }

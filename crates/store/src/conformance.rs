@@ -1661,6 +1661,43 @@ pub async fn credential_states_follow_status_edition_and_withdrawal<S: Store>(st
             .expect("listed");
         assert_eq!(&found, state);
     }
+    // The batched read answers each place as the single read does, in the order asked, repeats,
+    // unknown places and an index beyond any list included.
+    let places = [
+        (tianjin().region, 2),
+        (chengdu().region, 0),
+        (tianjin().region, 0),
+        (tianjin().region, u64::MAX),
+        (tianjin().region, 2),
+        (tianjin().region, 1),
+        (tianjin().region, 3),
+    ];
+    let batch = store
+        .credential_licences(&places)
+        .await
+        .expect("batched read");
+    let mut singles = Vec::new();
+    for (region, index) in places {
+        singles.push(
+            store
+                .credential_licence(region, index)
+                .await
+                .expect("single read"),
+        );
+    }
+    assert_eq!(batch, singles);
+    assert_eq!(
+        batch.iter().map(Option::is_some).collect::<Vec<_>>(),
+        [true, false, true, false, true, true, false]
+    );
+    assert_eq!(batch[2].as_ref().map(|(n, _)| n), Some(a.file_number()));
+    assert!(
+        store
+            .credential_licences(&[])
+            .await
+            .expect("nothing asked")
+            .is_empty()
+    );
     let page = store
         .credential_states(tianjin().region, 1, 1)
         .await

@@ -200,6 +200,14 @@ pub trait Store: Send + Sync + Clone + 'static {
         status_index: u64,
     ) -> impl Future<Output = Result<Option<(FileNumber, CredentialState)>, StoreError>> + Send;
 
+    /// [`credential_licence`](Store::credential_licence) of many places in one read: one answer per
+    /// place, in the order given (a place may repeat). An online verifier under load reads the
+    /// states of the codes that arrived together at once, one round trip for all of them.
+    fn credential_licences(
+        &self,
+        places: &[(RegionCode, u64)],
+    ) -> impl Future<Output = Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError>> + Send;
+
     /// How many indexes the status list of `region` has allocated (its length).
     fn status_list_len(
         &self,

@@ -301,7 +301,14 @@ async fn verify(
     };
     let at = state.clock.now();
     let verified: Verified = service
-        .verify(&state.store, presented, asked.purpose, channel, at)
+        .verify_with(
+            &state.store,
+            &state.verify.reads,
+            presented,
+            asked.purpose,
+            channel,
+            at,
+        )
         .await
         .map_err(|error| {
             tracing::error!(%error, "verification: the registry failed");
