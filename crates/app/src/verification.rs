@@ -23,6 +23,7 @@ use edl_mdoc::verify::{StatusFinding, StatusSource as MdocStatusSource, Verifier
 use edl_mdoc::{Outcome, Portrait, Purpose, SessionTranscript};
 use edl_pki::TrustAnchor;
 use edl_qr::claims::FieldValue;
+use edl_qr::report_json::QrReportJson;
 use edl_qr::verify::TrustError;
 use edl_qr::{KnownSigner, Policy, QrReport, QrVerifier, StatusSource, VerifyInput};
 use edl_status_list::CredentialStatus;
@@ -120,8 +121,8 @@ pub struct PortraitRef {
 pub struct Verified {
     /// Whether every check passed.
     pub valid: bool,
-    /// The report (JSON), limited to what the purpose discloses.
-    pub report: Json,
+    /// The report, limited to what the purpose discloses.
+    pub report: Report,
     /// The licence checked, when the presentation names it (for the audit and the holder's
     /// "who checked my licence"). A car-rental code carries neither 档案编号 nor 证号 and the store
     /// has no lookup from a status index to its licence yet: such checks are audited without it.
@@ -130,6 +131,89 @@ pub struct Verified {
     pub region: Option<RegionCode>,
     /// The portrait the verifier may fetch, when the report shows its digest.
     pub portrait: Option<PortraitRef>,
+}
+
+/// An online verification's report, written as JSON when it is answered: `kind`, `channel`,
+/// `mode: "online"`, `status_source: "registry"` and `requested_purpose` beside the verifier's own
+/// members, the status as read from the registry, and a `portrait_url` where the platform serves
+/// the portrait. A live QR code's report is kept as the verifier made it and written straight to
+/// the answer ([`QrReportJson`]): no JSON tree is built on the API's busiest path.
+#[derive(Debug, Clone)]
+pub struct Report(Body);
+
+#[derive(Debug, Clone)]
+enum Body {
+    Qr(Box<OnlineQr>),
+    Json(Json),
+}
+
+#[derive(Debug, Clone)]
+struct OnlineQr {
+    report: QrReport,
+    /// When the registry was read.
+    as_of: OffsetDateTime,
+    /// `kind`, `channel`, `requested_purpose`, once [`Report::online`] set them.
+    online: Option<(&'static str, Channel, Purpose)>,
+    portrait_url: Option<String>,
+}
+
+impl Report {
+    /// The report as a JSON tree (for tests and callers that edit it).
+    pub fn to_json(&self) -> Json {
+        match &self.0 {
+            Body::Json(json) => json.clone(),
+            Body::Qr(_) => serde_json::to_value(self).unwrap_or(Json::Null),
+        }
+    }
+
+    /// Adds `portrait_url`: where the verifier fetches the portrait the report refers to.
+    pub fn set_portrait_url(&mut self, url: String) {
+        match &mut self.0 {
+            Body::Qr(qr) => qr.portrait_url = Some(url),
+            Body::Json(json) => {
+                if let Some(object) = json.as_object_mut() {
+                    object.insert("portrait_url".into(), Json::String(url));
+                }
+            }
+        }
+    }
+
+    fn online(&mut self, kind: &'static str, channel: Channel, purpose: Purpose) {
+        match &mut self.0 {
+            Body::Qr(qr) => qr.online = Some((kind, channel, purpose)),
+            Body::Json(json) => {
+                if let Some(report) = json.as_object_mut() {
+                    report.insert("kind".into(), json!(kind));
+                    report.insert("channel".into(), json!(channel.as_str()));
+                    report.insert("mode".into(), json!("online"));
+                    report.insert("status_source".into(), json!("registry"));
+                    report.insert("requested_purpose".into(), json!(purpose.as_str()));
+                }
+            }
+        }
+    }
+}
+
+impl serde::Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let qr = match &self.0 {
+            Body::Json(json) => return json.serialize(serializer),
+            Body::Qr(qr) => qr,
+        };
+        let mut json = QrReportJson::new(&qr.report).registry_status(qr.as_of);
+        if let Some((kind, channel, purpose)) = qr.online {
+            json = json
+                .member("kind", kind)
+                .member("channel", channel.as_str())
+                .member("mode", "online")
+                .member("status_source", "registry")
+                .member("requested_purpose", purpose.as_str());
+        }
+        if let Some(url) = &qr.portrait_url {
+            json = json.member("portrait_url", url);
+        }
+        json.serialize(serializer)
+    }
 }
 
 /// The portrait the registry holds for a licence. The registry keeps no photographs yet: every
@@ -273,13 +357,7 @@ impl VerificationService {
                     .await?
             }
         };
-        if let Some(report) = verified.report.as_object_mut() {
-            report.insert("kind".into(), json!(presented.kind()));
-            report.insert("channel".into(), json!(channel.as_str()));
-            report.insert("mode".into(), json!("online"));
-            report.insert("status_source".into(), json!("registry"));
-            report.insert("requested_purpose".into(), json!(purpose.as_str()));
-        }
+        verified.report.online(presented.kind(), channel, purpose);
         Ok(verified)
     }
 
@@ -329,12 +407,14 @@ impl VerificationService {
             }),
             _ => None,
         };
-        let valid = report.is_valid();
-        let mut json = report.to_json();
-        registry_status_json(&mut json, &report.status, at);
         Ok(Verified {
-            valid,
-            report: json,
+            valid: report.is_valid(),
+            report: Report(Body::Qr(Box::new(OnlineQr {
+                report,
+                as_of: at,
+                online: None,
+                portrait_url: None,
+            }))),
             file_number,
             region,
             portrait,
@@ -408,7 +488,7 @@ impl VerificationService {
         }
         Ok(Verified {
             valid,
-            report: json,
+            report: Report(Body::Json(json)),
             file_number,
             region,
             portrait: None,
@@ -596,7 +676,7 @@ async fn verify_share<S: Store>(
     });
     Ok(Verified {
         valid,
-        report,
+        report: Report(Body::Json(report)),
         file_number: Some(file_number),
         region: Some(region),
         portrait: portrait_ref,
@@ -643,7 +723,7 @@ fn not_valid_share(
     });
     Verified {
         valid: false,
-        report,
+        report: Report(Body::Json(report)),
         file_number: share.map(|s| s.share.file_number.clone()),
         region,
         portrait: None,

@@ -156,13 +156,13 @@ async fn a_code_is_checked_against_the_registry_now_suspension_and_restore_inclu
         }
     };
     let ok = verify(w.code(Purpose::Roadside, at, &[]), at).await;
-    assert!(ok.valid, "{}", ok.report);
-    assert_eq!(ok.report["status"]["state"], "valid");
-    assert_eq!(ok.report["status_source"], "registry");
-    assert_eq!(ok.report["mode"], "online");
-    assert_eq!(ok.report["channel"], "api");
-    assert_eq!(ok.report["kind"], "qr");
-    assert_eq!(ok.report["colour"], "black");
+    assert!(ok.valid, "{}", ok.report.to_json());
+    assert_eq!(ok.report.to_json()["status"]["state"], "valid");
+    assert_eq!(ok.report.to_json()["status_source"], "registry");
+    assert_eq!(ok.report.to_json()["mode"], "online");
+    assert_eq!(ok.report.to_json()["channel"], "api");
+    assert_eq!(ok.report.to_json()["kind"], "qr");
+    assert_eq!(ok.report.to_json()["colour"], "black");
     assert_eq!(ok.file_number.as_ref(), Some(w.licence.file_number()));
     assert_eq!(ok.region, Some(w.licence.authority().region));
     assert!(
@@ -175,9 +175,9 @@ async fn a_code_is_checked_against_the_registry_now_suspension_and_restore_inclu
     let later = at + Duration::seconds(20);
     let red = verify(w.code(Purpose::Roadside, later, &[]), later).await;
     assert!(!red.valid);
-    assert_eq!(failed(&red.report), ["status"]);
-    assert_eq!(red.report["colour"], "red");
-    assert_eq!(red.report["status"]["state"], "suspended");
+    assert_eq!(failed(&red.report.to_json()), ["status"]);
+    assert_eq!(red.report.to_json()["colour"], "red");
+    assert_eq!(red.report.to_json()["status"]["state"], "suspended");
     // Restored: valid again.
     w.set_status("A", later + Duration::seconds(10)).await;
     let again = later + Duration::seconds(20);
@@ -215,8 +215,11 @@ async fn the_report_shows_only_what_the_declared_purpose_discloses() {
     };
     // A car-rental code for a car-rental desk with its challenge: valid, no 证号, no file number.
     let rental = run(Purpose::CarRental, Purpose::CarRental, Some(b"K7Q2")).await;
-    assert!(rental.valid, "{}", rental.report);
-    let fields = rental.report["fields"].as_object().unwrap();
+    assert!(rental.valid, "{}", rental.report.to_json());
+    let fields = rental.report.to_json()["fields"]
+        .as_object()
+        .unwrap()
+        .clone();
     assert!(fields.contains_key("family_name_national_character"));
     assert!(!fields.contains_key("document_number"));
     assert!(!fields.contains_key("file_number"));
@@ -225,12 +228,15 @@ async fn the_report_shows_only_what_the_declared_purpose_discloses() {
     assert_eq!(rental.file_number.as_ref(), Some(w.licence.file_number()));
     // Another challenge: a replay, not valid.
     let replay = run(Purpose::CarRental, Purpose::CarRental, Some(b"ZZZZ")).await;
-    assert_eq!(failed(&replay.report), ["challenge"]);
+    assert_eq!(failed(&replay.report.to_json()), ["challenge"]);
     // A roadside code shown to a car-rental desk: not valid, and the desk still sees only what
     // car rental may see.
     let wider = run(Purpose::Roadside, Purpose::CarRental, None).await;
-    assert_eq!(failed(&wider.report), ["purpose"]);
-    let fields = wider.report["fields"].as_object().unwrap();
+    assert_eq!(failed(&wider.report.to_json()), ["purpose"]);
+    let fields = wider.report.to_json()["fields"]
+        .as_object()
+        .unwrap()
+        .clone();
     assert!(!fields.contains_key("document_number"));
     assert!(!fields.contains_key("birth_date"));
     assert!(fields.contains_key("driving_classes"));
@@ -238,7 +244,7 @@ async fn the_report_shows_only_what_the_declared_purpose_discloses() {
     assert_eq!(wider.file_number.as_ref(), Some(w.licence.file_number()));
     // An insurer's code names the 证号: the licence is found through it.
     let insurer = run(Purpose::Insurer, Purpose::Insurer, None).await;
-    assert!(insurer.valid, "{}", insurer.report);
+    assert!(insurer.valid, "{}", insurer.report.to_json());
     assert_eq!(insurer.file_number.as_ref(), Some(w.licence.file_number()));
 }
 
@@ -264,7 +270,7 @@ async fn unreadable_and_stolen_codes_are_not_valid() {
         .unwrap();
     assert!(!garbage.valid);
     assert_eq!(garbage.file_number, None);
-    assert_eq!(garbage.report["valid"], false);
+    assert_eq!(garbage.report.to_json()["valid"], false);
     // The same credential signed by a thief's key: the device signature fails.
     let stolen = edl_qr::present(w.compact(Purpose::Roadside), at, &[], &other).unwrap();
     let report = service
@@ -280,7 +286,7 @@ async fn unreadable_and_stolen_codes_are_not_valid() {
         )
         .await
         .unwrap();
-    assert_eq!(failed(&report.report), ["device.signature"]);
+    assert_eq!(failed(&report.report.to_json()), ["device.signature"]);
 }
 
 #[tokio::test]
@@ -327,19 +333,19 @@ async fn share_links_are_checked_live_and_for_their_purpose() {
     };
     let at = NOW + Duration::hours(1);
     let ok = verify(token, Purpose::CarRental, at).await;
-    assert!(ok.valid, "{}", ok.report);
-    assert_eq!(ok.report["kind"], "share");
+    assert!(ok.valid, "{}", ok.report.to_json());
+    assert_eq!(ok.report.to_json()["kind"], "share");
     assert_eq!(ok.file_number.as_ref(), Some(w.licence.file_number()));
-    let fields = ok.report["fields"].as_object().unwrap();
+    let fields = ok.report.to_json()["fields"].as_object().unwrap().clone();
     assert!(fields.contains_key("family_name_national_character"));
     assert!(!fields.contains_key("resident_address"));
     assert!(!fields.contains_key("document_number"));
     assert!(ok.portrait.is_some());
     // For another purpose than the holder shared it for: not valid, and nothing more shown.
     let insurer = verify(token, Purpose::Insurer, at).await;
-    assert_eq!(failed(&insurer.report), ["purpose"]);
+    assert_eq!(failed(&insurer.report.to_json()), ["purpose"]);
     assert!(
-        !insurer.report["fields"]
+        !insurer.report.to_json()["fields"]
             .as_object()
             .unwrap()
             .contains_key("birth_date")
@@ -347,14 +353,14 @@ async fn share_links_are_checked_live_and_for_their_purpose() {
     // Suspended now: not valid.
     w.set_status("D", at).await;
     let red = verify(token, Purpose::CarRental, at + Duration::seconds(1)).await;
-    assert_eq!(failed(&red.report), ["licence.status"]);
-    assert_eq!(red.report["colour"], "red");
+    assert_eq!(failed(&red.report.to_json()), ["licence.status"]);
+    assert_eq!(red.report.to_json()["colour"], "red");
     // Expired, unknown: refused, no fields.
     let expired = verify(token, Purpose::CarRental, NOW + Duration::days(4)).await;
-    assert_eq!(failed(&expired.report), ["share.not_expired"]);
-    assert_eq!(expired.report["fields"], serde_json::json!({}));
+    assert_eq!(failed(&expired.report.to_json()), ["share.not_expired"]);
+    assert_eq!(expired.report.to_json()["fields"], serde_json::json!({}));
     let unknown = verify([6u8; 32], Purpose::CarRental, at).await;
-    assert_eq!(failed(&unknown.report), ["share.known"]);
+    assert_eq!(failed(&unknown.report.to_json()), ["share.known"]);
     assert_eq!(unknown.file_number, None);
 }
 
@@ -399,16 +405,16 @@ async fn a_device_response_is_checked_against_the_registry_and_limited_to_the_pu
         }
     };
     let roadside = verify(Purpose::Roadside, at).await;
-    assert!(roadside.valid, "{}", roadside.report);
-    assert_eq!(roadside.report["status"]["state"], "valid");
+    assert!(roadside.valid, "{}", roadside.report.to_json());
+    assert_eq!(roadside.report.to_json()["status"]["state"], "valid");
     assert_eq!(roadside.file_number.as_ref(), Some(w.licence.file_number()));
     // A car-rental desk gets what car rental may see; the rest is named as withheld.
     let rental = verify(Purpose::CarRental, at).await;
-    let disclosed = &rental.report["disclosed"][edl_mdoc::ISO_NAMESPACE];
+    let disclosed = &rental.report.to_json()["disclosed"][edl_mdoc::ISO_NAMESPACE];
     assert!(disclosed.get("resident_address").is_none());
     assert!(disclosed.get("family_name").is_some());
     assert!(
-        rental.report["withheld"]
+        rental.report.to_json()["withheld"]
             .as_array()
             .unwrap()
             .iter()
@@ -417,8 +423,8 @@ async fn a_device_response_is_checked_against_the_registry_and_limited_to_the_pu
     // 吊销 now: invalid at once.
     w.set_status("F", at).await;
     let revoked = verify(Purpose::Roadside, at + Duration::seconds(1)).await;
-    assert_eq!(failed(&revoked.report), ["status"]);
-    assert_eq!(revoked.report["status"]["state"], "invalid");
+    assert_eq!(failed(&revoked.report.to_json()), ["status"]);
+    assert_eq!(revoked.report.to_json()["status"]["state"], "invalid");
 }
 
 #[tokio::test]
@@ -443,7 +449,7 @@ async fn the_signature_cache_changes_no_outcome() {
                 .await
                 .unwrap();
             assert!(a.valid);
-            assert_eq!(a.report, b.report);
+            assert_eq!(a.report.to_json(), b.report.to_json());
         }
     }
 }

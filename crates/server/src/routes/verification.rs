@@ -331,7 +331,7 @@ async fn verify(
         .await
         .map_err(|_| ApiError::Unavailable)?;
     let mut report = verified.report;
-    if let (Some(portrait), Some(object)) = (verified.portrait, report.as_object_mut()) {
+    if let Some(portrait) = verified.portrait {
         let handle = state
             .verify
             .portraits
@@ -340,7 +340,7 @@ async fn verify(
             Channel::Api => "/api/v1/portrait/",
             Channel::Scanner => "/scanner/api/portrait/",
         };
-        object.insert("portrait_url".into(), json!(format!("{prefix}{handle}")));
+        report.set_portrait_url(format!("{prefix}{handle}"));
     }
     Ok((
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
