@@ -36,7 +36,8 @@ use crate::credentials::{credential_status, status_list_uri};
 use crate::pki_dir::{PkiDir, PkiDirError};
 
 /// How many credentials whose issuer signature verified the service remembers (by SHA-256 of
-/// their bytes): about 64 bytes each, 6.4 MB in all. A holder's wallet shows the same credential in
+/// their bytes), and as many of their device keys, parsed: about 64 bytes and 560 bytes each,
+/// 62 MB in all at most. A holder's wallet shows the same credential in
 /// every code it re-signs for 14 days, so an online verifier that sees a holder again skips one of
 /// the two ECDSA verifications (`docs/verification-api.md` has the measurement).
 pub const SIGNATURE_CACHE_ENTRIES: usize = 100_000;
