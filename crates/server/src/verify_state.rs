@@ -178,30 +178,44 @@ pub(crate) fn purposes(names: &[String]) -> Vec<Purpose> {
 }
 
 /// Short-lived random handles for the portraits reports refer to, each usable only by the
-/// organisation that verified.
+/// organisation that verified. Bounded: two generations of at most [`MAX_ENTRIES`] handles, the
+/// older forgotten whole when the newer fills, so a handle lives until it expires or until
+/// [`MAX_ENTRIES`] newer ones were given (seconds at thousands of reports a second, plenty for a
+/// verifier that fetches the portrait with the report), and a full map never loses the handle it
+/// has just given.
 #[derive(Default)]
 pub(crate) struct PortraitHandles {
-    handles: Mutex<HashMap<String, (i64, PortraitRef, Instant)>>,
+    generations: Mutex<HandleGenerations>,
+}
+
+type Handles = HashMap<String, (i64, PortraitRef, Instant)>;
+
+#[derive(Default)]
+struct HandleGenerations {
+    young: Handles,
+    old: Handles,
 }
 
 impl PortraitHandles {
     pub(crate) fn issue(&self, organisation_id: i64, portrait: PortraitRef) -> String {
         let handle = crate::auth::hex(&crate::auth::random_token()[..16]);
-        if let Ok(mut handles) = self.handles.lock() {
-            if handles.len() >= MAX_ENTRIES {
-                handles.retain(|_, (_, _, at)| at.elapsed() < PORTRAIT_HANDLE_TTL);
-                if handles.len() >= MAX_ENTRIES {
-                    handles.clear();
-                }
+        if let Ok(mut generations) = self.generations.lock() {
+            if generations.young.len() >= MAX_ENTRIES {
+                generations.old = std::mem::take(&mut generations.young);
             }
-            handles.insert(handle.clone(), (organisation_id, portrait, Instant::now()));
+            generations
+                .young
+                .insert(handle.clone(), (organisation_id, portrait, Instant::now()));
         }
         handle
     }
 
     pub(crate) fn get(&self, organisation_id: i64, handle: &str) -> Option<PortraitRef> {
-        let handles = self.handles.lock().ok()?;
-        let (owner, portrait, at) = handles.get(handle)?;
+        let generations = self.generations.lock().ok()?;
+        let (owner, portrait, at) = generations
+            .young
+            .get(handle)
+            .or_else(|| generations.old.get(handle))?;
         (*owner == organisation_id && at.elapsed() < PORTRAIT_HANDLE_TTL).then(|| portrait.clone())
     }
 }
@@ -545,5 +559,28 @@ mod tests {
         assert_eq!(handles.get(3, &h), Some(portrait));
         assert_eq!(handles.get(4, &h), None);
         assert_eq!(handles.get(3, "00"), None);
+    }
+
+    #[test]
+    fn a_full_map_of_portrait_handles_keeps_the_newest() {
+        let handles = PortraitHandles::default();
+        let portrait = PortraitRef {
+            file_number: None,
+            digest: [2; 16],
+        };
+        let first = handles.issue(1, portrait.clone());
+        let mut last = String::new();
+        for _ in 0..MAX_ENTRIES {
+            last = handles.issue(1, portrait.clone());
+        }
+        // The map filled: the first handle is in the older generation, still usable.
+        assert_eq!(handles.get(1, &first), Some(portrait.clone()));
+        assert_eq!(handles.get(1, &last), Some(portrait.clone()));
+        // Another generation later the first is forgotten; the newest never is.
+        for _ in 0..MAX_ENTRIES {
+            last = handles.issue(1, portrait.clone());
+        }
+        assert_eq!(handles.get(1, &first), None);
+        assert_eq!(handles.get(1, &last), Some(portrait));
     }
 }

@@ -84,22 +84,14 @@ fn scope_of(s: &Staff) -> Result<Option<RegionCode>, Refusal> {
 
 async fn figures(state: &AppState, period: Period) -> Result<Figures, StoreError> {
     let Period { scope, from, to } = period;
-    let regions = state
-        .store
-        .region_counts()
-        .await?
-        .into_iter()
-        .filter(|r| scope.is_none_or(|s| s == r.region))
-        .collect();
-    let (claims, verifications) = match scope {
-        None => (
-            state.store.national_daily_claims(from, to).await?,
-            state.store.national_daily_verifications(from, to).await?,
-        ),
-        // One region's rows are already one per day (claims) and per day and purpose (verifications).
-        Some(region) => (
-            state
-                .store
+    let store = &state.store;
+    // The three reads are independent: on PostgreSQL they run at once, on separate connections.
+    let regions = async { store.region_counts().await };
+    let claims = async {
+        match scope {
+            None => store.national_daily_claims(from, to).await,
+            // One region's rows are already one per day.
+            Some(region) => Ok(store
                 .daily_claims(Some(region), from, to)
                 .await?
                 .into_iter()
@@ -108,9 +100,14 @@ async fn figures(state: &AppState, period: Period) -> Result<Figures, StoreError
                     claims: c.claims,
                     first_claims: c.first_claims,
                 })
-                .collect(),
-            state
-                .store
+                .collect()),
+        }
+    };
+    let verifications = async {
+        match scope {
+            None => store.national_daily_verifications(from, to).await,
+            // One region's rows are already one per day and purpose.
+            Some(region) => Ok(store
                 .daily_verifications(Some(region), from, to)
                 .await?
                 .into_iter()
@@ -120,9 +117,14 @@ async fn figures(state: &AppState, period: Period) -> Result<Figures, StoreError
                     valid: v.valid,
                     not_valid: v.not_valid,
                 })
-                .collect(),
-        ),
+                .collect()),
+        }
     };
+    let (regions, claims, verifications) = tokio::try_join!(regions, claims, verifications)?;
+    let regions = regions
+        .into_iter()
+        .filter(|r| scope.is_none_or(|s| s == r.region))
+        .collect();
     Ok(Figures {
         scope,
         from,
