@@ -186,15 +186,12 @@ pub fn router(state: AppState) -> Router {
 async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "(unmatched)".to_owned());
+    // `MatchedPath` is a shared string: cloning it copies no text.
+    let matched = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     tracing::info!(
         %method,
-        route,
+        route = matched.as_ref().map_or("(unmatched)", MatchedPath::as_str),
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
         "request"

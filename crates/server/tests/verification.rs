@@ -260,6 +260,7 @@ on_both!(
     device_responses_verify_with_their_transcript,
     the_published_files_are_cacheable_files_with_their_types,
     the_scanner_needs_a_verifier_session_and_its_csrf_token,
+    a_registry_that_cannot_be_read_answers_503_and_the_next_call_is_answered,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -348,6 +349,51 @@ async fn a_valid_code_is_answered_audited_and_listed_for_the_holder(backend: Bac
     let doc = request(app.addr, "GET", "/api/v1/openapi.json", &[], b"").await;
     assert_eq!(doc.status, 200);
     assert_eq!(doc.json()["openapi"], "3.1.0");
+}
+
+/// Runs `sql` on the test's database, around the service.
+async fn raw(store: &AnyStore, sql: &'static str) {
+    match store {
+        AnyStore::Sqlite(s) => {
+            sqlx::query(sql).execute(s.pool()).await.unwrap();
+        }
+        AnyStore::Postgres(s) => {
+            sqlx::query(sql).execute(s.pool()).await.unwrap();
+        }
+    }
+}
+
+async fn a_registry_that_cannot_be_read_answers_503_and_the_next_call_is_answered(
+    backend: Backend,
+) {
+    let Some(app) = spawn_app(backend, generous()).await else {
+        return;
+    };
+    let body = || json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) });
+    // The credentials cannot be read: the batched read fails, so does each single read after it.
+    raw(
+        &app.store,
+        "ALTER TABLE credentials RENAME TO credentials_away",
+    )
+    .await;
+    for _ in 0..2 {
+        let reply = app.verify(&app.police.key, body()).await;
+        assert_eq!(reply.status, 503);
+        let text = String::from_utf8_lossy(&reply.body);
+        assert_eq!(reply.json()["error"]["code"], "unavailable", "{text}");
+        assert!(!text.contains(app.licence.file_number().as_str()));
+        assert!(!text.contains("credentials"), "no database detail: {text}");
+    }
+    raw(
+        &app.store,
+        "ALTER TABLE credentials_away RENAME TO credentials",
+    )
+    .await;
+    // The reader is still there: the next call is answered, and only it is audited.
+    let ok = app.verify(&app.police.key, body()).await;
+    assert_eq!(ok.json()["valid"], true);
+    let audit = app.store.verifications(app.police.id, 10).await.unwrap();
+    assert_eq!(audit.len(), 1);
 }
 
 async fn a_suspension_is_red_at_once_and_a_restore_valid_again(backend: Backend) {
