@@ -347,12 +347,34 @@ async fn read_batches(store: AnyStore, mut receiver: mpsc::Receiver<ReadRequest>
                     let _ = request.reply.send(Ok(found));
                 }
             }
-            outcome => {
-                if let Err(error) = outcome {
-                    tracing::warn!(%error, reads = batch.len(), "credential reads: a batch failed; reading one by one");
-                }
-                // Each call gets its own answer or its own error.
+            // The database cannot be reached: each call is told so at once (reading one by one
+            // would only queue more waits on it).
+            Err(StoreError::Unavailable(error)) => {
+                tracing::warn!(%error, reads = batch.len(), "credential reads: the database is unavailable");
                 for request in batch.drain(..) {
+                    let _ = request.reply.send(Err(StoreError::Unavailable(
+                        "the registry could not be read".into(),
+                    )));
+                }
+            }
+            outcome => {
+                match outcome {
+                    Err(error) => {
+                        tracing::warn!(%error, reads = batch.len(), "credential reads: a batch failed; reading one by one");
+                    }
+                    Ok(found) => {
+                        tracing::error!(
+                            reads = batch.len(),
+                            answers = found.len(),
+                            "credential reads: the store answered another number of places; reading one by one"
+                        );
+                    }
+                }
+                // Each call still waiting gets its own answer or its own error.
+                for request in batch.drain(..) {
+                    if request.reply.is_closed() {
+                        continue;
+                    }
                     let (region, index) = request.place;
                     let _ = request
                         .reply
