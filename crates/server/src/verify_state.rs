@@ -583,6 +583,34 @@ mod tests {
         assert_eq!(handles.get(3, "00"), None);
     }
 
+    #[tokio::test]
+    async fn a_registry_that_cannot_be_reached_answers_every_read_of_the_batch_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = edl_app::DatabaseUrl::Sqlite(dir.path().join("registry.sqlite3"));
+        let store = AnyStore::open(&url).await.unwrap();
+        let reader = CredentialReader::new(store.clone());
+        let region = RegionCode::from_u32(120100).unwrap();
+        // Nothing at that place yet: read, and answered.
+        assert!(reader.lookup_credential(region, 0).await.unwrap().is_none());
+        let AnyStore::Sqlite(sqlite) = &store else {
+            unreachable!("a sqlite URL opens SQLite")
+        };
+        sqlite.close().await;
+        let (a, b) = tokio::join!(
+            reader.lookup_credential(region, 0),
+            reader.lookup_credential(region, 1)
+        );
+        for answer in [a, b] {
+            // The batch's own answer, not a single read's (which would name the closed pool).
+            match answer {
+                Err(StoreError::Unavailable(why)) => {
+                    assert_eq!(why.to_string(), "the registry could not be read");
+                }
+                other => panic!("expected unavailable, got {other:?}"),
+            }
+        }
+    }
+
     #[test]
     fn a_full_map_of_portrait_handles_keeps_the_newest() {
         let handles = PortraitHandles::default();
