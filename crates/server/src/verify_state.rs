@@ -96,8 +96,15 @@ impl RateLimiter {
         }
     }
 
-    /// Takes a token for `key`, or says how many seconds until one is there.
-    pub(crate) fn take(&self, key: i64) -> Result<(), u64> {
+    /// The most tokens a bucket holds: the largest batch a key can ever send.
+    pub(crate) fn burst(&self) -> usize {
+        self.burst as usize
+    }
+
+    /// Takes `n` tokens for `key`, all or none, or says how many seconds until they are there
+    /// (callers keep `n` within [`RateLimiter::burst`]).
+    pub(crate) fn take(&self, key: i64, n: usize) -> Result<(), u64> {
+        let n = n as f64;
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
@@ -113,11 +120,12 @@ impl RateLimiter {
         let elapsed = now.duration_since(bucket.last).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
         bucket.last = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= n {
+            bucket.tokens -= n;
             Ok(())
         } else {
-            Err(((1.0 - bucket.tokens) / self.rate).ceil().max(1.0) as u64)
+            let short = n.min(self.burst) - bucket.tokens;
+            Err((short / self.rate).ceil().max(1.0) as u64)
         }
     }
 }
@@ -561,12 +569,23 @@ mod tests {
     fn a_bucket_allows_its_burst_then_refuses_with_a_wait() {
         let limiter = RateLimiter::new(1.0, 3);
         for _ in 0..3 {
-            assert_eq!(limiter.take(7), Ok(()));
+            assert_eq!(limiter.take(7, 1), Ok(()));
         }
-        let wait = limiter.take(7).unwrap_err();
+        let wait = limiter.take(7, 1).unwrap_err();
         assert!((1..=1).contains(&wait), "{wait}");
         // Another key has its own bucket.
-        assert_eq!(limiter.take(8), Ok(()));
+        assert_eq!(limiter.take(8, 1), Ok(()));
+    }
+
+    #[test]
+    fn a_batch_takes_a_token_per_item_all_or_none() {
+        let limiter = RateLimiter::new(1.0, 5);
+        assert_eq!(limiter.take(7, 3), Ok(()));
+        // Two are left: three are refused, with the wait for the one missing, and none is taken.
+        assert_eq!(limiter.take(7, 3), Err(1));
+        assert_eq!(limiter.take(7, 2), Ok(()));
+        assert!(limiter.take(7, 1).is_err());
+        assert_eq!(limiter.burst(), 5);
     }
 
     #[test]

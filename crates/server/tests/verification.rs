@@ -208,6 +208,15 @@ impl TestApp {
             .await
     }
 
+    async fn batch(&self, key: &str, items: Vec<Value>) -> Reply {
+        self.post_json(
+            "/api/v1/verify/batch",
+            key,
+            &json!({ "items": items }).to_string(),
+        )
+        .await
+    }
+
     async fn post_json(&self, path: &str, key: &str, body: &str) -> Reply {
         request(
             self.addr,
@@ -261,6 +270,9 @@ on_both!(
     the_published_files_are_cacheable_files_with_their_types,
     the_scanner_needs_a_verifier_session_and_its_csrf_token,
     a_registry_that_cannot_be_read_answers_503_and_the_next_call_is_answered,
+    a_batch_answers_each_item_in_its_place_and_audits_each_verification,
+    bodies_that_are_not_batches_are_refused_whole_and_nothing_is_audited,
+    a_batch_takes_a_token_per_item_and_is_refused_whole_beyond_the_bucket,
 );
 
 // ------------------------------------------------------------------------------------------------
@@ -948,4 +960,204 @@ async fn the_scanner_needs_a_verifier_session_and_its_csrf_token(backend: Backen
     assert!(m["use_until"].as_str().unwrap() > m["generated_at"].as_str().unwrap());
     let refused = request(app.addr, "GET", "/scanner/api/material", &[], b"").await;
     assert_eq!(refused.status, 401);
+}
+
+async fn a_batch_answers_each_item_in_its_place_and_audits_each_verification(backend: Backend) {
+    let Some(app) = spawn_app(backend, generous()).await else {
+        return;
+    };
+    let items = vec![
+        json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) }),
+        // The police unit is not registered for car rental: refused, this item only.
+        json!({ "purpose": "car_rental", "qr_text": app.code(Purpose::CarRental, &[]) }),
+        json!({ "purpose": "police", "qr_text": "EDL1:X" }),
+        // A code that does not decode is verified and not valid, as alone.
+        json!({ "purpose": "roadside", "qr_text": "EDL1:NOT-A-CODE" }),
+        json!({ "purpose": "business_window", "qr_text": app.code(Purpose::BusinessWindow, &[]) }),
+        // A challenge the code does not carry.
+        json!({
+            "purpose": "roadside",
+            "qr_text": app.code(Purpose::Roadside, &[]),
+            "challenge_hex": "4b375132",
+        }),
+    ];
+    let reply = app.batch(&app.police.key, items).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.header("cache-control").as_deref(), Some("no-store"));
+    let answer = reply.json();
+    let results = answer["results"].as_array().unwrap();
+    let statuses: Vec<u64> = results
+        .iter()
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses, [200, 403, 400, 200, 200, 200]);
+    assert_eq!(results[1]["error"]["code"], "purpose_not_allowed");
+    assert_eq!(results[2]["error"]["code"], "malformed_request");
+    assert!(results[1].get("report").is_none());
+    let valid: Vec<&Value> = results.iter().map(|r| &r["report"]["valid"]).collect();
+    assert_eq!(valid[0], true, "{}", results[0]);
+    assert_eq!(valid[3], false);
+    assert_eq!(valid[4], true);
+    assert_eq!(valid[5], false);
+    assert_eq!(failed(&results[5]["report"]), ["challenge"]);
+    // Each report is the one of its item: its purpose, the fields the purpose discloses.
+    let first = &results[0]["report"];
+    assert_eq!(first["requested_purpose"], "roadside");
+    assert_eq!(first["channel"], "api");
+    assert_eq!(
+        first["fields"]["file_number"],
+        app.licence.file_number().as_str()
+    );
+    assert_eq!(results[4]["report"]["requested_purpose"], "business_window");
+    let url = first["portrait_url"].as_str().unwrap().to_owned();
+    let photo = request(
+        app.addr,
+        "GET",
+        &url,
+        &[("authorization", format!("Bearer {}", app.police.key))],
+        b"",
+    )
+    .await;
+    assert_eq!(photo.status, 200);
+    // Every item that reached verification is audited, and no other; the holder sees the three
+    // checks of the licence the codes name.
+    let audit = app.store.verifications(app.police.id, 10).await.unwrap();
+    let mut results: Vec<&str> = audit
+        .iter()
+        .map(|a| a.verification.result.as_str())
+        .collect();
+    results.sort_unstable();
+    assert_eq!(results, ["not_valid", "not_valid", "valid", "valid"]);
+    assert!(
+        audit.iter().all(|a| a.verification.channel == "api"
+            && a.verification.api_key_id == Some(app.police.key_id))
+    );
+    let events = app
+        .store
+        .check_events(app.licence.file_number(), 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+}
+
+async fn bodies_that_are_not_batches_are_refused_whole_and_nothing_is_audited(backend: Backend) {
+    let Some(app) = spawn_app(backend, generous()).await else {
+        return;
+    };
+    let item = json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) });
+    for body in [
+        "{not json".to_owned(),
+        json!({ "items": [] }).to_string(),
+        json!({ "items": vec![item.clone(); 101] }).to_string(),
+        json!({ "items": item.clone() }).to_string(),
+        json!({ "items": [item.clone()], "extra": 1 }).to_string(),
+        json!([item.clone()]).to_string(),
+        // An item of the wrong shape spoils the body: it is not a list of verify requests.
+        json!({ "items": [item.clone(), { "purpose": "roadside", "qr_text": 7 }] }).to_string(),
+    ] {
+        let r = app
+            .post_json("/api/v1/verify/batch", &app.police.key, &body)
+            .await;
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (400, "malformed_request"),
+            "{}",
+            &body[..body.len().min(80)]
+        );
+        assert!(
+            !String::from_utf8_lossy(&r.body).contains("EDL1"),
+            "nothing sent is echoed"
+        );
+    }
+    let huge = json!({ "items": [{ "purpose": "roadside", "qr_text": "A".repeat(1100 * 1024) }] })
+        .to_string();
+    let r = app
+        .post_json("/api/v1/verify/batch", &app.police.key, &huge)
+        .await;
+    assert_eq!((r.status, r.code().as_str()), (413, "body_too_large"));
+    let items = json!({ "items": [item] }).to_string();
+    let none = request(
+        app.addr,
+        "POST",
+        "/api/v1/verify/batch",
+        &[("content-type", "application/json".into())],
+        items.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (none.status, none.code().as_str()),
+        (401, "missing_api_key")
+    );
+    let form = request(
+        app.addr,
+        "POST",
+        "/api/v1/verify/batch",
+        &[
+            ("authorization", format!("Bearer {}", app.police.key)),
+            ("content-type", "text/plain".into()),
+        ],
+        items.as_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (form.status, form.code().as_str()),
+        (415, "unsupported_media_type")
+    );
+    assert_eq!(app.audited(&app.police).await, 0);
+    // The 100 the description promises are taken.
+    let hundred =
+        vec![json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) }); 100];
+    let r = app.batch(&app.police.key, hundred).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["results"].as_array().unwrap().len(), 100);
+    assert_eq!(app.audited(&app.police).await, 100);
+}
+
+async fn a_batch_takes_a_token_per_item_and_is_refused_whole_beyond_the_bucket(backend: Backend) {
+    let Some(app) = spawn_app(
+        backend,
+        ApiLimits {
+            rate: 0.01,
+            burst: 5,
+            ..ApiLimits::default()
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let item = json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) });
+    assert_eq!(
+        app.batch(&app.police.key, vec![item.clone(); 3])
+            .await
+            .status,
+        200
+    );
+    // Two tokens are left: a batch of three is refused whole, and takes none.
+    let limited = app.batch(&app.police.key, vec![item.clone(); 3]).await;
+    assert_eq!(
+        (limited.status, limited.code().as_str()),
+        (429, "rate_limited")
+    );
+    assert!(limited.header("retry-after").is_some());
+    assert_eq!(app.audited(&app.police).await, 3);
+    assert_eq!(
+        app.batch(&app.police.key, vec![item.clone(); 2])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(app.audited(&app.police).await, 5);
+    // More items than the bucket ever holds could never be taken: refused as such.
+    let larger = app.batch(&app.rental.key, vec![item; 6]).await;
+    assert_eq!(
+        (larger.status, larger.code().as_str()),
+        (400, "malformed_request")
+    );
+    assert_eq!(app.audited(&app.rental).await, 0);
 }

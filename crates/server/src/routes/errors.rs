@@ -7,6 +7,7 @@ use axum::Json;
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::json;
 
 /// An error answer of the verification API and the published files.
@@ -122,9 +123,26 @@ impl ApiError {
     }
 }
 
+/// The `error` member of an error answer (and of a failed item of a batch answer).
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ErrorBody {
+    code: &'static str,
+    message: &'static str,
+}
+
+impl ApiError {
+    /// The code and message, as the answer's `error` member.
+    pub(crate) fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code(),
+            message: self.message(),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code(), "message": self.message() } });
+        let body = json!({ "error": self.body() });
         let mut response = (self.status(), Json(body)).into_response();
         if let ApiError::RateLimited(seconds) = self
             && let Ok(v) = HeaderValue::from_str(&seconds.max(1).to_string())

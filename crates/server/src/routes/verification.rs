@@ -3,6 +3,8 @@
 //! QR text, a share link or an ISO 18013-5 DeviceResponse in, the report out, checked against
 //! the platform's PKI with the status from the registry now, limited to what the declared purpose
 //! discloses, and audited (organisation, purpose, time, result, licence) before it is answered.
+//! `POST /api/v1/verify/batch` takes up to [`MAX_BATCH_ITEMS`] such requests in one call and
+//! answers each in its place, every one checked and audited as if it had come alone.
 //! Also the portraits reports refer to, the scanner's offline material and the OpenAPI
 //! description. Decisions in `docs/verification-api.md`; the contract is `openapi.json`.
 
@@ -15,15 +17,16 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
-use edl_app::verification::{Channel, Presented, Verified, registry_portrait};
+use edl_app::verification::{Channel, Presented, Report, Verified, registry_portrait};
 use edl_mdoc::{Purpose, SessionTranscript};
 use edl_store::{ConsoleRole, NewVerification};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::sync::Arc;
 use time::format_description::well_known::Rfc3339;
 
 use super::console::staff;
-use super::errors::ApiError;
+use super::errors::{ApiError, ErrorBody};
 use crate::auth::token_from_hex;
 use crate::startup::AppState;
 use crate::verify_state::{Caller, KeyLookup, purposes};
@@ -31,6 +34,11 @@ use crate::verify_state::{Caller, KeyLookup, purposes};
 /// The largest request body: a DeviceResponse with its portrait (at most 64 KiB) in base64 and a
 /// transcript fit many times over; a QR text is at most 4,296 characters.
 pub(crate) const MAX_VERIFY_BODY: usize = 256 * 1024;
+/// The most presentations one batch call takes.
+pub(crate) const MAX_BATCH_ITEMS: usize = 100;
+/// The largest batch body: a hundred of the largest QR texts fit many times over, or a few
+/// DeviceResponses with their portraits.
+pub(crate) const MAX_BATCH_BODY: usize = 1024 * 1024;
 /// The OpenAPI 3.1 description of this API.
 pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 
@@ -38,6 +46,7 @@ pub(crate) const OPENAPI: &str = include_str!("openapi.json");
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/verify", post(api_verify))
+        .route("/api/v1/verify/batch", post(api_verify_batch))
         .route("/api/v1/portrait/{handle}", get(api_portrait))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/scanner/api/verify", post(scanner_verify))
@@ -57,6 +66,13 @@ struct VerifyRequest {
     device_response: Option<String>,
     session_transcript: Option<String>,
     challenge_hex: Option<String>,
+}
+
+/// The batch request body: the single call's bodies, in order.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchRequest {
+    items: Vec<VerifyRequest>,
 }
 
 /// `edl_` ‖ base64url(32 bytes): the form every API key has, checked before any lookup.
@@ -139,7 +155,7 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
 }
 
-async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
+async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
     if !is_json(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
@@ -147,10 +163,10 @@ async fn read_body(headers: &HeaderMap, body: Body) -> Result<Bytes, ApiError> {
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > MAX_VERIFY_BODY as u64) {
+    if declared.is_some_and(|n| n > limit as u64) {
         return Err(ApiError::BodyTooLarge);
     }
-    axum::body::to_bytes(body, MAX_VERIFY_BODY)
+    axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| ApiError::BodyTooLarge)
 }
@@ -208,6 +224,30 @@ fn parse_request(body: &[u8]) -> Result<Asked, ApiError> {
             "the body is not a JSON object with purpose and one of qr_text, share_token, device_response",
         )
     })?;
+    asked(request)
+}
+
+/// A batch body's items, each still to be checked on its own ([`asked`]): only a body that is
+/// not a batch at all, or holds no items or too many, is refused as a whole.
+fn parse_batch(body: &[u8]) -> Result<Vec<VerifyRequest>, ApiError> {
+    let batch: BatchRequest = serde_json::from_slice(body).map_err(|_| {
+        ApiError::MalformedRequest(
+            "the body is not a JSON object {\"items\": [...]} whose items are verify requests",
+        )
+    })?;
+    if batch.items.is_empty() {
+        return Err(ApiError::MalformedRequest("items is empty"));
+    }
+    if batch.items.len() > MAX_BATCH_ITEMS {
+        return Err(ApiError::MalformedRequest(
+            "items holds more than 100 requests; split the batch",
+        ));
+    }
+    Ok(batch.items)
+}
+
+/// One request's purpose and presentation, decoded and checked for form.
+fn asked(request: VerifyRequest) -> Result<Asked, ApiError> {
     let purpose = Purpose::parse(&request.purpose).map_err(|_| {
         ApiError::MalformedRequest(
             "unknown purpose; expected roadside, business_window, car_rental, transport_company or insurer",
@@ -277,10 +317,25 @@ async fn verify(
     state
         .verify
         .limiter
-        .take(caller.bucket)
+        .take(caller.bucket, 1)
         .map_err(ApiError::RateLimited)?;
-    let body = read_body(headers, body).await?;
+    let body = read_body(headers, body, MAX_VERIFY_BODY).await?;
     let asked = parse_request(&body)?;
+    let report = verify_asked(state, caller, &asked, channel).await?;
+    Ok((
+        [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        Json(report),
+    )
+        .into_response())
+}
+
+/// Checks the purpose, verifies, audits and reports one presentation.
+async fn verify_asked(
+    state: &AppState,
+    caller: &Caller,
+    asked: &Asked,
+    channel: Channel,
+) -> Result<Report, ApiError> {
     if !caller.purposes.contains(&asked.purpose) {
         return Err(ApiError::PurposeNotAllowed);
     }
@@ -342,17 +397,107 @@ async fn verify(
         };
         report.set_portrait_url(format!("{prefix}{handle}"));
     }
+    Ok(report)
+}
+
+/// One item of a batch answer: `status` is what the call alone would have answered, with its
+/// report or its error.
+#[derive(Serialize)]
+struct BatchItem {
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    report: Option<Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<ErrorBody>,
+}
+
+impl BatchItem {
+    fn of(result: Result<Report, ApiError>) -> BatchItem {
+        match result {
+            Ok(report) => BatchItem {
+                status: 200,
+                report: Some(report),
+                error: None,
+            },
+            Err(error) => BatchItem {
+                status: error.status().as_u16(),
+                report: None,
+                error: Some(error.body()),
+            },
+        }
+    }
+}
+
+/// Checks, verifies, audits and answers a batch: the key's bucket gives a token per item, all
+/// or none; the items are verified at once (their registry reads and audit rows go together)
+/// and answered in their order.
+async fn verify_batch(
+    state: &AppState,
+    caller: Caller,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let body = read_body(headers, body, MAX_BATCH_BODY).await?;
+    let items = parse_batch(&body)?;
+    if items.len() > state.verify.limiter.burst() {
+        return Err(ApiError::MalformedRequest(
+            "the batch holds more items than this API key may verify at once (its burst); split it",
+        ));
+    }
+    state
+        .verify
+        .limiter
+        .take(caller.bucket, items.len())
+        .map_err(ApiError::RateLimited)?;
+    let caller = Arc::new(caller);
+    let running: Vec<_> = items
+        .into_iter()
+        .map(|item| {
+            let state = state.clone();
+            let caller = Arc::clone(&caller);
+            tokio::spawn(async move {
+                let asked = asked(item)?;
+                verify_asked(&state, &caller, &asked, Channel::Api).await
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(running.len());
+    for task in running {
+        let result = task.await.unwrap_or_else(|error| {
+            tracing::error!(%error, "verification batch: an item's task failed");
+            Err(ApiError::Unavailable)
+        });
+        results.push(BatchItem::of(result));
+    }
     Ok((
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(report),
+        Json(BatchAnswer { results }),
     )
         .into_response())
+}
+
+#[derive(Serialize)]
+struct BatchAnswer {
+    results: Vec<BatchItem>,
 }
 
 /// `POST /api/v1/verify`.
 async fn api_verify(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
     let result = match api_caller(&state, &headers).await {
         Ok(caller) => verify(&state, &caller, &headers, body, Channel::Api).await,
+        Err(e) => Err(e),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /api/v1/verify/batch`.
+async fn api_verify_batch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let result = match api_caller(&state, &headers).await {
+        Ok(caller) => verify_batch(&state, caller, &headers, body).await,
         Err(e) => Err(e),
     };
     result.unwrap_or_else(IntoResponse::into_response)
@@ -475,6 +620,7 @@ async fn openapi() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn requests_are_read_strictly() {
@@ -516,11 +662,56 @@ mod tests {
     }
 
     #[test]
+    fn batches_are_read_strictly_and_their_items_checked_one_by_one() {
+        let item = json!({ "purpose": "roadside", "qr_text": "EDL1:X" });
+        let batch = |items: Vec<Value>| json!({ "items": items }).to_string();
+        let items = parse_batch(
+            batch(vec![
+                item.clone(),
+                json!({ "purpose": "police", "qr_text": "x" }),
+            ])
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(items.len(), 2);
+        // The second item's purpose is unknown: that item alone is refused.
+        let mut asked_items = items.into_iter().map(asked);
+        assert!(asked_items.next().unwrap().is_ok());
+        assert!(matches!(
+            asked_items.next().unwrap(),
+            Err(ApiError::MalformedRequest(_))
+        ));
+        assert_eq!(
+            parse_batch(batch(vec![item.clone(); MAX_BATCH_ITEMS]).as_bytes())
+                .unwrap()
+                .len(),
+            MAX_BATCH_ITEMS
+        );
+        for body in [
+            batch(vec![]),
+            batch(vec![item.clone(); MAX_BATCH_ITEMS + 1]),
+            json!({ "items": item.clone() }).to_string(),
+            json!({ "items": [item.clone()], "more": [] }).to_string(),
+            json!([item]).to_string(),
+            "{".to_owned(),
+        ] {
+            assert!(
+                matches!(
+                    parse_batch(body.as_bytes()),
+                    Err(ApiError::MalformedRequest(_))
+                ),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
     fn the_openapi_document_parses_and_names_every_route_and_error_code() {
-        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
         assert_eq!(doc["openapi"].as_str().map(|v| &v[..3]), Some("3.1"));
         for path in [
             "/api/v1/verify",
+            "/api/v1/verify/batch",
             "/api/v1/portrait/{handle}",
             "/api/v1/openapi.json",
             "/scanner/api/verify",
