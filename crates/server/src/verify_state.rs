@@ -4,6 +4,7 @@
 //! that batches audit rows into one transaction. Decisions in `docs/verification-api.md`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -281,6 +282,69 @@ impl Verifiers {
 
 type ReadAnswer = Result<Option<(FileNumber, CredentialState)>, StoreError>;
 
+/// What the credential reader's and the audit writer's tasks ask of the registry: the store, or
+/// in unit tests a stand-in that fails or panics on cue.
+pub(crate) trait BackgroundStore: Clone + Send + Sync + 'static {
+    /// [`Store::credential_licences`].
+    fn read_many(
+        &self,
+        places: Vec<(RegionCode, u64)>,
+    ) -> impl Future<Output = Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError>> + Send;
+    /// [`Store::credential_licence`].
+    fn read_one(&self, region: RegionCode, index: u64) -> impl Future<Output = ReadAnswer> + Send;
+    /// [`Store::record_verifications`], giving the rows back.
+    fn record(
+        &self,
+        rows: Vec<NewVerification>,
+    ) -> impl Future<Output = (Vec<NewVerification>, Result<(), StoreError>)> + Send;
+}
+
+impl BackgroundStore for AnyStore {
+    async fn read_many(
+        &self,
+        places: Vec<(RegionCode, u64)>,
+    ) -> Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError> {
+        self.credential_licences(&places).await
+    }
+
+    async fn read_one(&self, region: RegionCode, index: u64) -> ReadAnswer {
+        self.credential_licence(region, index).await
+    }
+
+    async fn record(
+        &self,
+        rows: Vec<NewVerification>,
+    ) -> (Vec<NewVerification>, Result<(), StoreError>) {
+        let result = self.record_verifications(&rows).await;
+        (rows, result)
+    }
+}
+
+/// Runs `work` as a task of its own, so that a panic in it (a bug in a store) fails only the batch
+/// at hand, not the reader or writer that every later call needs: without this, one panic would
+/// leave every verification answered 503 until the process restarts. `None` when it panicked
+/// (logged without its message, which could carry what the store was given).
+async fn contained<T: Send + 'static>(
+    what: &'static str,
+    work: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    match tokio::spawn(work).await {
+        Ok(done) => Some(done),
+        Err(error) => {
+            tracing::error!(
+                what,
+                panicked = error.is_panic(),
+                "a batch's registry work failed; the task goes on"
+            );
+            None
+        }
+    }
+}
+
+fn read_failed() -> StoreError {
+    StoreError::Unavailable("the registry could not be read".into())
+}
+
 struct ReadRequest {
     place: (RegionCode, u64),
     reply: oneshot::Sender<ReadAnswer>,
@@ -333,9 +397,8 @@ impl CredentialLookup for CredentialReader {
     }
 }
 
-async fn read_batches(store: AnyStore, mut receiver: mpsc::Receiver<ReadRequest>) {
+async fn read_batches<S: BackgroundStore>(store: S, mut receiver: mpsc::Receiver<ReadRequest>) {
     let mut batch: Vec<ReadRequest> = Vec::with_capacity(READ_BATCH);
-    let mut places = Vec::with_capacity(READ_BATCH);
     while let Some(first) = receiver.recv().await {
         batch.push(first);
         // Let the calls that are ready run up to their own read first, so that they join this
@@ -347,25 +410,32 @@ async fn read_batches(store: AnyStore, mut receiver: mpsc::Receiver<ReadRequest>
             batch.push(request);
         }
         tracing::debug!(reads = batch.len(), "credential reads: one batch");
-        places.clear();
-        places.extend(batch.iter().map(|r| r.place));
-        match store.credential_licences(&places).await {
-            Ok(found) if found.len() == batch.len() => {
+        let places: Vec<(RegionCode, u64)> = batch.iter().map(|r| r.place).collect();
+        let read = {
+            let store = store.clone();
+            contained(
+                "credential reads",
+                async move { store.read_many(places).await },
+            )
+            .await
+        };
+        match read {
+            Some(Ok(found)) if found.len() == batch.len() => {
                 for (request, found) in batch.drain(..).zip(found) {
                     let _ = request.reply.send(Ok(found));
                 }
             }
-            // The database cannot be reached: each call is told so at once (reading one by one
-            // would only queue more waits on it).
-            Err(StoreError::Unavailable(error)) => {
-                tracing::warn!(%error, reads = batch.len(), "credential reads: the database is unavailable");
+            // The database cannot be reached, or the read panicked: each call is told so at once
+            // (reading one by one would only queue more waits on it).
+            None | Some(Err(StoreError::Unavailable(_))) => {
+                if let Some(Err(error)) = &read {
+                    tracing::warn!(%error, reads = batch.len(), "credential reads: the database is unavailable");
+                }
                 for request in batch.drain(..) {
-                    let _ = request.reply.send(Err(StoreError::Unavailable(
-                        "the registry could not be read".into(),
-                    )));
+                    let _ = request.reply.send(Err(read_failed()));
                 }
             }
-            outcome => {
+            Some(outcome) => {
                 match outcome {
                     Err(error) => {
                         tracing::warn!(%error, reads = batch.len(), "credential reads: a batch failed; reading one by one");
@@ -384,9 +454,13 @@ async fn read_batches(store: AnyStore, mut receiver: mpsc::Receiver<ReadRequest>
                         continue;
                     }
                     let (region, index) = request.place;
-                    let _ = request
-                        .reply
-                        .send(store.credential_licence(region, index).await);
+                    let store = store.clone();
+                    let answer = contained("a credential read", async move {
+                        store.read_one(region, index).await
+                    })
+                    .await
+                    .unwrap_or_else(|| Err(read_failed()));
+                    let _ = request.reply.send(answer);
                 }
             }
         }
@@ -463,7 +537,7 @@ impl AuditWriter {
     }
 }
 
-async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessage>) {
+async fn write_batches<S: BackgroundStore>(store: S, mut receiver: mpsc::Receiver<AuditMessage>) {
     let mut rows: Vec<NewVerification> = Vec::with_capacity(AUDIT_BATCH);
     let mut waiters: Vec<Waiter> = Vec::with_capacity(AUDIT_BATCH);
     while let Some(first) = receiver.recv().await {
@@ -488,7 +562,7 @@ async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessag
         }
         if !rows.is_empty() {
             tracing::debug!(rows = rows.len(), "audit: one batch");
-            write(&store, &mut rows, &mut waiters).await;
+            write(&store, std::mem::take(&mut rows), &mut waiters).await;
         }
         if let Some(done) = closing {
             // Rows queued behind the close are written too, then the task ends.
@@ -500,7 +574,7 @@ async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessag
                 }
             }
             if !rows.is_empty() {
-                write(&store, &mut rows, &mut waiters).await;
+                write(&store, std::mem::take(&mut rows), &mut waiters).await;
             }
             let _ = done.send(());
             return;
@@ -508,30 +582,69 @@ async fn write_batches(store: AnyStore, mut receiver: mpsc::Receiver<AuditMessag
     }
 }
 
-async fn write(store: &AnyStore, rows: &mut Vec<NewVerification>, waiters: &mut Vec<Waiter>) {
-    match store.record_verifications(rows).await {
-        Ok(()) => {
+/// Writes `rows` in one transaction and tells each waiter; when that fails, row by row. A row that
+/// could not be written (or whose write panicked) is its caller's 503, never a silent loss.
+async fn write<S: BackgroundStore>(
+    store: &S,
+    rows: Vec<NewVerification>,
+    waiters: &mut Vec<Waiter>,
+) {
+    let batch = {
+        let store = store.clone();
+        contained("audit", async move { store.record(rows).await }).await
+    };
+    let rows = match batch {
+        Some((_, Ok(()))) => {
             for waiter in waiters.drain(..) {
                 let _ = waiter.send(Ok(()));
             }
+            return;
         }
-        Err(error) => {
-            tracing::warn!(%error, rows = rows.len(), "audit: a batch failed; writing its rows one by one");
-            // One bad row (a licence no longer in the registry) must not fail the others.
-            for (row, waiter) in rows.iter_mut().zip(waiters.drain(..)) {
-                let mut result = store.record_verifications(std::slice::from_ref(row)).await;
-                if matches!(result, Err(StoreError::NotFound { .. })) && row.file_number.is_some() {
-                    row.file_number = None;
-                    result = store.record_verifications(std::slice::from_ref(row)).await;
-                }
-                if let Err(error) = &result {
-                    tracing::error!(%error, "audit: a verification could not be recorded");
-                }
-                let _ = waiter.send(result.map_err(|_| ()));
+        None => {
+            for waiter in waiters.drain(..) {
+                let _ = waiter.send(Err(()));
             }
+            return;
         }
+        Some((rows, Err(error))) => {
+            tracing::warn!(%error, rows = rows.len(), "audit: a batch failed; writing its rows one by one");
+            rows
+        }
+    };
+    // One bad row (a licence no longer in the registry) must not fail the others.
+    for (row, waiter) in rows.into_iter().zip(waiters.drain(..)) {
+        let mut result = write_one(store, row).await;
+        let unknown_licence = matches!(
+            &result,
+            Some((row, Err(StoreError::NotFound { .. }))) if row.file_number.is_some()
+        );
+        if unknown_licence && let Some((mut row, _)) = result.take() {
+            row.file_number = None;
+            result = write_one(store, row).await;
+        }
+        let written = match result {
+            Some((_, Ok(()))) => Ok(()),
+            Some((_, Err(error))) => {
+                tracing::error!(%error, "audit: a verification could not be recorded");
+                Err(())
+            }
+            None => Err(()),
+        };
+        let _ = waiter.send(written);
     }
-    rows.clear();
+}
+
+async fn write_one<S: BackgroundStore>(
+    store: &S,
+    row: NewVerification,
+) -> Option<(NewVerification, Result<(), StoreError>)> {
+    let store = store.clone();
+    contained("an audit row", async move {
+        let (mut rows, result) = store.record(vec![row]).await;
+        rows.pop().map(|row| (row, result))
+    })
+    .await
+    .flatten()
 }
 
 /// Everything the verification API keeps in memory.
@@ -628,6 +741,108 @@ mod tests {
                 other => panic!("expected unavailable, got {other:?}"),
             }
         }
+    }
+
+    /// A store whose first call panics, as a bug in it would; later calls answer.
+    #[derive(Clone, Default)]
+    struct PanicsOnce {
+        calls: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl PanicsOnce {
+        fn call(&self) {
+            if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                panic!("a bug in the store");
+            }
+        }
+    }
+
+    impl BackgroundStore for PanicsOnce {
+        async fn read_many(
+            &self,
+            places: Vec<(RegionCode, u64)>,
+        ) -> Result<Vec<Option<(FileNumber, CredentialState)>>, StoreError> {
+            self.call();
+            Ok(vec![None; places.len()])
+        }
+
+        async fn read_one(&self, _: RegionCode, _: u64) -> ReadAnswer {
+            self.call();
+            Ok(None)
+        }
+
+        async fn record(
+            &self,
+            rows: Vec<NewVerification>,
+        ) -> (Vec<NewVerification>, Result<(), StoreError>) {
+            self.call();
+            (rows, Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_reading_fails_that_batch_and_the_reader_goes_on() {
+        let (queue, receiver) = mpsc::channel(8);
+        let store = PanicsOnce::default();
+        tokio::spawn(read_batches(store.clone(), receiver));
+        let region = RegionCode::from_u32(120100).unwrap();
+        let read = |index| {
+            let queue = queue.clone();
+            async move {
+                let (reply, answer) = oneshot::channel();
+                queue
+                    .send(ReadRequest {
+                        place: (region, index),
+                        reply,
+                    })
+                    .await
+                    .unwrap();
+                answer.await.expect("the reader answers")
+            }
+        };
+        match read(0).await {
+            Err(StoreError::Unavailable(why)) => {
+                assert_eq!(why.to_string(), "the registry could not be read");
+            }
+            other => panic!("expected unavailable, got {other:?}"),
+        }
+        // Without the containment the reader would be gone and this would never be answered.
+        assert!(read(1).await.unwrap().is_none());
+        assert_eq!(store.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_panic_while_writing_the_audit_fails_those_rows_and_the_writer_goes_on() {
+        let (queue, receiver) = mpsc::channel(8);
+        let store = PanicsOnce::default();
+        tokio::spawn(write_batches(store.clone(), receiver));
+        let row = NewVerification {
+            at: time::OffsetDateTime::UNIX_EPOCH,
+            organisation_id: 1,
+            api_key_id: Some(1),
+            user_id: None,
+            purpose: "roadside".into(),
+            channel: "api".into(),
+            result: "valid".into(),
+            file_number: None,
+            region: None,
+        };
+        let record = |row: NewVerification| {
+            let queue = queue.clone();
+            async move {
+                let (done, committed) = oneshot::channel();
+                queue
+                    .send(AuditMessage::Row(Box::new(row), done))
+                    .await
+                    .unwrap();
+                committed.await.expect("the writer answers")
+            }
+        };
+        // The caller is told its row was not written (its call is answered 503), and the next
+        // row is written.
+        assert_eq!(record(row.clone()).await, Err(()));
+        assert_eq!(record(row).await, Ok(()));
+        assert_eq!(store.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 
     #[test]
