@@ -980,6 +980,10 @@ async fn a_batch_answers_each_item_in_its_place_and_audits_each_verification(bac
             "qr_text": app.code(Purpose::Roadside, &[]),
             "challenge_hex": "4b375132",
         }),
+        // Items of the wrong form: refused alone, as they would be alone.
+        json!({ "purpose": "roadside", "qr_text": 7 }),
+        json!({ "purpose": "roadside", "qr_text": "EDL1:X", "extra": 1 }),
+        json!("EDL1:X"),
     ];
     let reply = app.batch(&app.police.key, items).await;
     assert_eq!(
@@ -995,9 +999,15 @@ async fn a_batch_answers_each_item_in_its_place_and_audits_each_verification(bac
         .iter()
         .map(|r| r["status"].as_u64().unwrap())
         .collect();
-    assert_eq!(statuses, [200, 403, 400, 200, 200, 200]);
+    assert_eq!(statuses, [200, 403, 400, 200, 200, 200, 400, 400, 400]);
     assert_eq!(results[1]["error"]["code"], "purpose_not_allowed");
-    assert_eq!(results[2]["error"]["code"], "malformed_request");
+    for refused in [2, 6, 7, 8] {
+        assert_eq!(results[refused]["error"]["code"], "malformed_request");
+    }
+    assert!(
+        !String::from_utf8_lossy(&reply.body).contains("EDL1:X"),
+        "nothing sent is echoed"
+    );
     assert!(results[1].get("report").is_none());
     let valid: Vec<&Value> = results.iter().map(|r| &r["report"]["valid"]).collect();
     assert_eq!(valid[0], true, "{}", results[0]);
@@ -1057,8 +1067,7 @@ async fn bodies_that_are_not_batches_are_refused_whole_and_nothing_is_audited(ba
         json!({ "items": item.clone() }).to_string(),
         json!({ "items": [item.clone()], "extra": 1 }).to_string(),
         json!([item.clone()]).to_string(),
-        // An item of the wrong shape spoils the body: it is not a list of verify requests.
-        json!({ "items": [item.clone(), { "purpose": "roadside", "qr_text": 7 }] }).to_string(),
+        json!({ "items": "EDL1:X" }).to_string(),
     ] {
         let r = app
             .post_json("/api/v1/verify/batch", &app.police.key, &body)
@@ -1123,7 +1132,7 @@ async fn a_batch_takes_a_token_per_item_and_is_refused_whole_beyond_the_bucket(b
         backend,
         ApiLimits {
             rate: 0.01,
-            burst: 5,
+            burst: 6,
             ..ApiLimits::default()
         },
     )
@@ -1132,29 +1141,36 @@ async fn a_batch_takes_a_token_per_item_and_is_refused_whole_beyond_the_bucket(b
         return;
     };
     let item = json!({ "purpose": "roadside", "qr_text": app.code(Purpose::Roadside, &[]) });
-    assert_eq!(
-        app.batch(&app.police.key, vec![item.clone(); 3])
-            .await
-            .status,
-        200
-    );
-    // Two tokens are left: a batch of three is refused whole, and takes none.
-    let limited = app.batch(&app.police.key, vec![item.clone(); 3]).await;
+    // Three items, one refused for its purpose: three tokens all the same, two audit rows.
+    let refused = json!({ "purpose": "car_rental", "qr_text": app.code(Purpose::CarRental, &[]) });
+    let first = app
+        .batch(&app.police.key, vec![item.clone(), item.clone(), refused])
+        .await;
+    assert_eq!(first.status, 200);
+    assert_eq!(app.audited(&app.police).await, 2);
+    // Three tokens are left. A batch of four takes the one its body costs before it is read,
+    // then is refused whole: none of it verified or audited.
+    let limited = app.batch(&app.police.key, vec![item.clone(); 4]).await;
     assert_eq!(
         (limited.status, limited.code().as_str()),
         (429, "rate_limited")
     );
     assert!(limited.header("retry-after").is_some());
-    assert_eq!(app.audited(&app.police).await, 3);
+    assert_eq!(app.audited(&app.police).await, 2);
+    // Two are left: a batch of two takes them.
     assert_eq!(
         app.batch(&app.police.key, vec![item.clone(); 2])
             .await
             .status,
         200
     );
-    assert_eq!(app.audited(&app.police).await, 5);
+    assert_eq!(app.audited(&app.police).await, 4);
+    assert_eq!(
+        app.batch(&app.police.key, vec![item.clone()]).await.status,
+        429
+    );
     // More items than the bucket ever holds could never be taken: refused as such.
-    let larger = app.batch(&app.rental.key, vec![item; 6]).await;
+    let larger = app.batch(&app.rental.key, vec![item; 7]).await;
     assert_eq!(
         (larger.status, larger.code().as_str()),
         (400, "malformed_request")

@@ -68,11 +68,12 @@ struct VerifyRequest {
     challenge_hex: Option<String>,
 }
 
-/// The batch request body: the single call's bodies, in order.
+/// The batch request body: the single call's bodies, in order, each read on its own
+/// ([`parse_item`]) so that one item of the wrong form is that item's 400, not the batch's.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BatchRequest {
-    items: Vec<VerifyRequest>,
+    items: Vec<serde_json::Value>,
 }
 
 /// `edl_` ‖ base64url(32 bytes): the form every API key has, checked before any lookup.
@@ -218,22 +219,30 @@ enum AskedKind {
     },
 }
 
+const NOT_A_REQUEST: &str =
+    "the body is not a JSON object with purpose and one of qr_text, share_token, device_response";
+
 fn parse_request(body: &[u8]) -> Result<Asked, ApiError> {
-    let request: VerifyRequest = serde_json::from_slice(body).map_err(|_| {
+    let request: VerifyRequest =
+        serde_json::from_slice(body).map_err(|_| ApiError::MalformedRequest(NOT_A_REQUEST))?;
+    asked(request)
+}
+
+/// One item of a batch, read and checked as the single call's body would be.
+fn parse_item(item: serde_json::Value) -> Result<Asked, ApiError> {
+    let request: VerifyRequest = serde_json::from_value(item).map_err(|_| {
         ApiError::MalformedRequest(
-            "the body is not a JSON object with purpose and one of qr_text, share_token, device_response",
+            "the item is not a JSON object with purpose and one of qr_text, share_token, device_response",
         )
     })?;
     asked(request)
 }
 
-/// A batch body's items, each still to be checked on its own ([`asked`]): only a body that is
-/// not a batch at all, or holds no items or too many, is refused as a whole.
-fn parse_batch(body: &[u8]) -> Result<Vec<VerifyRequest>, ApiError> {
+/// A batch body's items, each still to be read and checked on its own ([`parse_item`]): only a
+/// body that is not a batch at all, or holds no items or too many, is refused as a whole.
+fn parse_batch(body: &[u8]) -> Result<Vec<serde_json::Value>, ApiError> {
     let batch: BatchRequest = serde_json::from_slice(body).map_err(|_| {
-        ApiError::MalformedRequest(
-            "the body is not a JSON object {\"items\": [...]} whose items are verify requests",
-        )
+        ApiError::MalformedRequest("the body is not a JSON object {\"items\": [...]}")
     })?;
     if batch.items.is_empty() {
         return Err(ApiError::MalformedRequest("items is empty"));
@@ -457,17 +466,21 @@ async fn verify_batch(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    // One token before the body is read, as for a single call: a flood of bodies that are
+    // refused is throttled too. The other items' tokens once their number is known.
+    let limiter = &state.verify.limiter;
+    limiter
+        .take(caller.bucket, 1)
+        .map_err(ApiError::RateLimited)?;
     let body = read_body(headers, body, MAX_BATCH_BODY).await?;
     let items = parse_batch(&body)?;
-    if items.len() > state.verify.limiter.burst() {
+    if items.len() > limiter.burst() {
         return Err(ApiError::MalformedRequest(
             "the batch holds more items than this API key may verify at once (its burst); split it",
         ));
     }
-    state
-        .verify
-        .limiter
-        .take(caller.bucket, items.len())
+    limiter
+        .take(caller.bucket, items.len() - 1)
         .map_err(ApiError::RateLimited)?;
     let caller = Arc::new(caller);
     let running: Vec<_> = items
@@ -476,7 +489,7 @@ async fn verify_batch(
             let state = state.clone();
             let caller = Arc::clone(&caller);
             tokio::spawn(async move {
-                let asked = asked(item)?;
+                let asked = parse_item(item)?;
                 verify_asked(&state, &caller, &asked, Channel::Api).await
             })
         })
@@ -484,13 +497,17 @@ async fn verify_batch(
     let mut results = Vec::with_capacity(running.len());
     for task in running {
         let result = task.await.unwrap_or_else(|error| {
-            tracing::error!(%error, "verification batch: an item's task failed");
+            // Not the panic's message: it could carry what the item held.
+            tracing::error!(
+                panicked = error.is_panic(),
+                "verification batch: an item's task failed"
+            );
             Err(ApiError::Unavailable)
         });
         results.push(BatchItem::of(result));
     }
-    let reports = results.len();
-    Ok(json_answer(&BatchAnswer { results }, reports))
+    let reports = results.iter().filter(|r| r.report.is_some()).count();
+    Ok(json_answer(&BatchAnswer { results }, reports.max(1)))
 }
 
 #[derive(Serialize)]
@@ -692,7 +709,7 @@ mod tests {
         .unwrap();
         assert_eq!(items.len(), 2);
         // The second item's purpose is unknown: that item alone is refused.
-        let mut asked_items = items.into_iter().map(asked);
+        let mut asked_items = items.into_iter().map(parse_item);
         assert!(asked_items.next().unwrap().is_ok());
         assert!(matches!(
             asked_items.next().unwrap(),
@@ -709,6 +726,7 @@ mod tests {
             batch(vec![item.clone(); MAX_BATCH_ITEMS + 1]),
             json!({ "items": item.clone() }).to_string(),
             json!({ "items": [item.clone()], "more": [] }).to_string(),
+            json!({ "items": "EDL1:X" }).to_string(),
             json!([item]).to_string(),
             "{".to_owned(),
         ] {
@@ -739,13 +757,17 @@ mod tests {
         ] {
             assert!(doc["paths"][path].is_object(), "{path} is not described");
         }
-        let codes: Vec<&str> = doc["components"]["schemas"]["Error"]["properties"]["error"]
-            ["properties"]["code"]["enum"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|c| c.as_str())
-            .collect();
+        assert_eq!(
+            doc["components"]["schemas"]["Error"]["properties"]["error"]["$ref"],
+            "#/components/schemas/ErrorDetail"
+        );
+        let codes: Vec<&str> =
+            doc["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|c| c.as_str())
+                .collect();
         for code in super::super::errors::CODES {
             assert!(
                 codes.contains(&code),
