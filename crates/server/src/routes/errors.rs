@@ -96,6 +96,14 @@ impl ApiError {
         }
     }
 
+    /// The code and message, as the answer's `error` member.
+    pub(crate) fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.code(),
+            message: self.message(),
+        }
+    }
+
     fn message(&self) -> &'static str {
         match self {
             ApiError::MissingApiKey => {
@@ -128,16 +136,6 @@ impl ApiError {
 pub(crate) struct ErrorBody {
     code: &'static str,
     message: &'static str,
-}
-
-impl ApiError {
-    /// The code and message, as the answer's `error` member.
-    pub(crate) fn body(&self) -> ErrorBody {
-        ErrorBody {
-            code: self.code(),
-            message: self.message(),
-        }
-    }
 }
 
 impl IntoResponse for ApiError {

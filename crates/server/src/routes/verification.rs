@@ -219,12 +219,12 @@ enum AskedKind {
     },
 }
 
-const NOT_A_REQUEST: &str =
-    "the body is not a JSON object with purpose and one of qr_text, share_token, device_response";
-
 fn parse_request(body: &[u8]) -> Result<Asked, ApiError> {
-    let request: VerifyRequest =
-        serde_json::from_slice(body).map_err(|_| ApiError::MalformedRequest(NOT_A_REQUEST))?;
+    let request: VerifyRequest = serde_json::from_slice(body).map_err(|_| {
+        ApiError::MalformedRequest(
+            "the body is not a JSON object with purpose and one of qr_text, share_token, device_response",
+        )
+    })?;
     asked(request)
 }
 
